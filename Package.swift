@@ -1,0 +1,80 @@
+// swift-tools-version: 6.2
+// The gVisor runtime for containerd and Kubernetes (Gardener), in Swift.
+// Module map: README.md, section "Architecture".
+
+import PackageDescription
+
+/// Every target of ours builds with warnings as errors; dependencies keep their own settings.
+let strict: [SwiftSetting] = [.treatAllWarnings(as: .error)]
+
+let nio: [Target.Dependency] = [
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "NIOPosix", package: "swift-nio"),
+]
+let protobuf: Target.Dependency = .product(name: "SwiftProtobuf", package: "swift-protobuf")
+
+let package = Package(
+    name: "gvisor-runtime",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "TTRPC", targets: ["TTRPC"]),
+        .library(name: "ShimAPI", targets: ["ShimAPI"]),
+        .library(name: "GVisorConfig", targets: ["GVisorConfig"]),
+        .library(name: "Runsc", targets: ["Runsc"]),
+        .executable(name: "gvisor-node", targets: ["gvisor-node"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    ],
+    targets: [
+        // ttrpc framing, server and client over unix sockets; nothing containerd-specific.
+        .target(
+            name: "TTRPC", dependencies: nio + [protobuf], exclude: ["Protos"], swiftSettings: strict),
+        // containerd shim API messages (generated, `make protos`) and the Task service glue.
+        .target(
+            name: "ShimAPI", dependencies: ["TTRPC", protobuf], exclude: ["Protos"], swiftSettings: strict),
+        // GVisorConfiguration, runsc.toml, flag allow-list and validation.
+        .target(
+            name: "GVisorConfig",
+            dependencies: [
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict),
+
+        // A value-type driver for the runsc CLI: options → argv, process runs, JSON decoding.
+        .target(name: "Runsc", swiftSettings: strict),
+
+        .executableTarget(
+            name: "gvisor-node",
+            dependencies: [
+                "GVisorConfig",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+
+        // Reports, not gates: `make bench`, `make fuzz`.
+        .executableTarget(
+            name: "ttrpc-bench", dependencies: ["TTRPC"] + nio, path: "Benchmarks/ttrpc-bench",
+            swiftSettings: strict),
+        .executableTarget(
+            name: "ttrpc-fuzz", dependencies: ["TTRPC", "ShimAPI"] + nio, path: "Fuzz/ttrpc-fuzz",
+            swiftSettings: strict),
+
+        .testTarget(
+            name: "TTRPCTests",
+            dependencies: [
+                "TTRPC", .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ] + nio,
+            swiftSettings: strict),
+        .testTarget(name: "ShimAPITests", dependencies: ["ShimAPI", "TTRPC"] + nio, swiftSettings: strict),
+        .testTarget(name: "GVisorConfigTests", dependencies: ["GVisorConfig"], swiftSettings: strict),
+        .testTarget(name: "RunscTests", dependencies: ["Runsc"], swiftSettings: strict),
+    ]
+)

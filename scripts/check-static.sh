@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Fails unless every named binary links only libc-level system libraries, so it runs on a node
+# with no Swift runtime installed.
+set -euo pipefail
+allowed='^(linux-vdso\.so|libc\.so|libm\.so|libdl\.so|libpthread\.so|librt\.so|libutil\.so|ld-linux-x86-64\.so|ld-linux-aarch64\.so|libgcc_s\.so|libstdc\+\+\.so)'
+status=0
+for bin in "$@"; do
+  libs=$(ldd "$bin" | awk '{print $1}' | sed 's#.*/##')
+  bad=$(grep -Ev "$allowed" <<<"$libs" || true)
+  if [ -n "$bad" ]; then
+    echo "check-static: $bin links non-system libraries: $(echo $bad)" >&2
+    status=1
+  else
+    echo "check-static: $bin: $(echo $libs)"
+  fi
+done
+exit $status
