@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# End-to-end suite against a private containerd (integration/harness.sh) and the real runsc.
+# Prints one line per test and a closing "N passed, N failed"; exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")"
+source ./harness.sh
+
+passed=0
+failed=0
+run_test() { # run_test NAME FUNCTION
+  local out
+  if out=$("$2" 2>&1); then
+    echo "PASS $1"
+    passed=$((passed + 1))
+  else
+    echo "FAIL $1"
+    sed 's/^/    /' <<<"$out"
+    failed=$((failed + 1))
+  fi
+}
+
+for tool in containerd ctr runsc python3; do
+  if ! command -v "$tool" >/dev/null; then
+    echo "FAIL prerequisites: '$tool' is not installed (run 'make deps')"
+    echo "0 passed, 1 failed"
+    exit 1
+  fi
+done
+
+trap harness_stop EXIT
+if ! harness_start || ! harness_import_busybox; then
+  echo "FAIL harness: private containerd or image import failed"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+for t in tests/*.sh; do
+  # shellcheck source=/dev/null
+  source "$t"
+done
+for fn in $(declare -F | awk '{print $3}' | grep '^test_' | sort); do
+  run_test "${fn#test_}" "$fn"
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
