@@ -50,6 +50,11 @@ let package = Package(
         // A value-type driver for the runsc CLI: options → argv, process runs, JSON decoding.
         .target(name: "Runsc", swiftSettings: strict),
 
+        // The shim: binary lifecycle (start/delete/daemon), task service, processes, IO, reaper, events.
+        .target(name: "Shim", dependencies: ["CShim"] + nio, swiftSettings: strict),
+        // C bridges for Linux calls Swift's Glibc module lacks (prctl, ...).
+        .target(name: "CShim"),
+
         .executableTarget(
             name: "gvisor-node",
             dependencies: [
@@ -75,6 +80,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "ShimAPITests", dependencies: ["ShimAPI", "TTRPC"] + nio, swiftSettings: strict),
         .testTarget(name: "GVisorConfigTests", dependencies: ["GVisorConfig"], swiftSettings: strict),
+        .testTarget(name: "ShimTests", dependencies: ["Shim"] + nio, swiftSettings: strict),
         .testTarget(name: "RunscTests", dependencies: ["Runsc"], swiftSettings: strict),
     ]
 )
