@@ -51,7 +51,7 @@ let package = Package(
         .target(name: "Runsc", swiftSettings: strict),
 
         // The shim: binary lifecycle (start/delete/daemon), task service, processes, IO, reaper, events.
-        .target(name: "Shim", dependencies: ["CShim"] + nio, swiftSettings: strict),
+        .target(name: "Shim", dependencies: ["CShim", "ShimAPI", protobuf] + nio, swiftSettings: strict),
         // C bridges for Linux calls Swift's Glibc module lacks (prctl, ...).
         .target(name: "CShim"),
 

@@ -1,4 +1,8 @@
+#define _GNU_SOURCE
 #include "cshim.h"
+
+#include <spawn.h>
+#include <sys/socket.h>
 
 #include <signal.h>
 #include <sys/prctl.h>
@@ -6,3 +10,12 @@
 int cshim_set_child_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); }
 
 int cshim_set_pdeathsig(int sig) { return prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0); }
+
+pid_t cshim_peer_pid(int fd) {
+    struct ucred credentials;
+    socklen_t length = sizeof(credentials);
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) != 0) return -1;
+    return credentials.pid;
+}
+
+short cshim_posix_spawn_setsid(void) { return POSIX_SPAWN_SETSID; }

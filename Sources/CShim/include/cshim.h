@@ -10,4 +10,10 @@ int cshim_set_child_subreaper(void);
 /// prctl(PR_SET_PDEATHSIG, sig) in the calling process.
 int cshim_set_pdeathsig(int sig);
 
+/// The pid of a connected unix socket's peer (SO_PEERCRED), or -1.
+pid_t cshim_peer_pid(int fd);
+
+/// posix_spawn's POSIX_SPAWN_SETSID flag (glibc 2.26+), which Swift's Glibc module does not export.
+short cshim_posix_spawn_setsid(void);
+
 #endif
