@@ -59,7 +59,7 @@ bench: ## Benchmarks (reports, not gates).
 	$$($(SWIFT) build -c release --show-bin-path)/ttrpc-bench $(BENCH_FLAGS)
 
 demo: deps ## The main job: a gVisor container started by a private containerd through our shim.
-	@echo "demo: arrives with containerd-shim-runsc-v1 (see README, 'Status')"; exit 1
+	scripts/demo.sh
 
 start: ## Run the Gardener extension controller locally against ./dev/kubeconfig.
 	@echo "start: arrives with the controller (see README, 'Status')"; exit 1

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The main job: a private containerd starts a gVisor container through containerd-shim-runsc-v1.
+# It prints a greeting and gVisor's dmesg, then stops everything it started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+swift build -c release --product containerd-shim-runsc-v1 >/dev/null
+shim="$(swift build -c release --show-bin-path)/containerd-shim-runsc-v1"
+
+source integration/harness.sh
+trap harness_stop EXIT
+harness_start
+harness_import_busybox
+install -m 0755 "$shim" "$HARNESS_BASE/opt/bin/containerd-shim-runsc-v1"
+# This machine kind: ptrace is the platform that works, and runsc 20221219 needs network=none.
+cat >"$HARNESS_BASE/runsc.toml" <<TOML
+root = "$HARNESS_BASE/runsc-root"
+[runsc_config]
+platform = "ptrace"
+network = "none"
+TOML
+
+echo "== containerd $(containerd --version | awk '{print $3}'), $(runsc --version | head -1), shim $("$shim" -v | head -1)"
+hctr run --rm --fifo-dir "$HARNESS_BASE/fifo" --runtime io.containerd.runsc.v1 \
+  --runtime-config-path "$HARNESS_BASE/runsc.toml" "$HARNESS_IMAGE" gvisor-demo \
+  sh -c 'echo "Hello from a gVisor sandbox started by containerd through containerd-shim-runsc-v1"; echo; echo "== dmesg inside the sandbox"; dmesg'
+echo "== stopped: the private containerd, its shim and the sandbox are gone"
