@@ -26,7 +26,7 @@ public enum RunscTOML {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// Dictionary convenience for ``render(runscConfig:)-([(key:value:)])``.
+    /// The same, from a dictionary.
     public static func render(runscConfig table: [String: String]) -> String {
         render(runscConfig: table.map { (key: $0.key, value: $0.value) })
     }
