@@ -1,0 +1,51 @@
+/// The `providerConfig` of a Gardener `ContainerRuntime` of type `gvisor`.
+///
+/// Mirrors the Go extension's `v1alpha1.GVisorConfiguration`. `configFlags` stays optional (not an empty map) so that
+/// "absent" and "empty" survive a decode → encode round trip, as they do for the Go `*map[string]string`.
+/// Decoding checks structure and types only; which flags are allowed is ``RunscConfigFlags/validate(_:mode:)``'s job.
+public struct GVisorConfiguration: Sendable, Hashable {
+    /// The only group/version the Go extension registers for this kind.
+    public static let apiVersion = "gvisor.runtime.extensions.config.gardener.cloud/v1alpha1"
+    public static let kind = "GVisorConfiguration"
+
+    /// Additional runsc flags, `flag name → value`; only the allow-list in ``RunscFlag`` survives validation.
+    public var configFlags: [String: String]?
+    /// Tag of the installation image to test; only used for development together with the operator's test repository.
+    public var testImageTag: String?
+
+    public init(configFlags: [String: String]? = nil, testImageTag: String? = nil) {
+        self.configFlags = configFlags
+        self.testImageTag = testImageTag
+    }
+
+    /// What a shoot without `providerConfig` gets: no flags, no test image (the Go extension allows this).
+    public static let empty = GVisorConfiguration()
+
+    /// Decodes a `providerConfig` that may be missing: `nil` or only whitespace gives ``empty``, anything else
+    /// must be a complete document.
+    public static func fromProviderConfig(
+        _ raw: String?, unknownFields: UnknownFieldPolicy = .reject
+    ) throws(GVisorConfigurationError) -> GVisorConfiguration {
+        guard let raw, raw.contains(where: { !$0.isWhitespace }) else { return .empty }
+        return try GVisorConfiguration(decoding: raw, unknownFields: unknownFields)
+    }
+}
+
+extension GVisorConfiguration {
+    /// What to do with top-level fields the type does not know.
+    ///
+    /// The Go decoder is non-strict and drops them, so a typo such as `configflags` silently loses every flag;
+    /// ``reject`` is therefore the default and ``ignore`` restores the Go behaviour.
+    public enum UnknownFieldPolicy: Sendable, Hashable {
+        case reject
+        case ignore
+    }
+
+    /// The syntax a document was recognised as; only used to phrase errors and hints.
+    public enum DocumentFormat: String, Sendable, Hashable, CustomStringConvertible {
+        case yaml = "YAML"
+        case json = "JSON"
+
+        public var description: String { rawValue }
+    }
+}
