@@ -25,9 +25,14 @@ deps: ## Install the Debian packages the project needs (idempotent, quiet when d
 build: ## Debug build of every target (warnings are errors).
 	$(SWIFT) build
 
+RELEASE_PRODUCTS := gvisor-node
+
 release: ## Release binaries with the Swift runtime linked in statically, checked with ldd.
-	$(SWIFT) build -c release --static-swift-stdlib --scratch-path $(RELEASE_BIN)
-	scripts/check-static.sh $$($(SWIFT) build -c release --static-swift-stdlib --scratch-path $(RELEASE_BIN) --show-bin-path)/gvisor-node
+	for p in $(RELEASE_PRODUCTS); do $(SWIFT) build -c release --static-swift-stdlib --scratch-path $(RELEASE_BIN) --product $$p; done
+	mkdir -p out/bin
+	bin=$$($(SWIFT) build -c release --static-swift-stdlib --scratch-path $(RELEASE_BIN) --show-bin-path); \
+	  for p in $(RELEASE_PRODUCTS); do install -m 0755 $$bin/$$p out/bin/$$p; done
+	scripts/check-static.sh $(addprefix out/bin/,$(RELEASE_PRODUCTS))
 
 unit-test: ## Library tests (swift-testing).
 	$(SWIFT) test
