@@ -20,10 +20,12 @@ struct DecoderTests {
                   "id": "m1",
                   "status": "created",
                   "pid": 8880,
-                  "bundle": "/tmp/rsx/b"
+                  "bundle": "/run/containerd/io.containerd.runtime.v2.task/k8s.io/m1"
                 }
                 """,
-            expected: RunscState(id: "m1", status: .created, pid: 8880, bundle: "/tmp/rsx/b", ociVersion: "1.0.2-dev")),
+            expected: RunscState(
+                id: "m1", status: .created, pid: 8880,
+                bundle: "/run/containerd/io.containerd.runtime.v2.task/k8s.io/m1", ociVersion: "1.0.2-dev")),
         StateCase(
             json: #"{"ociVersion":"1.0.2-dev","id":"m1","status":"stopped","pid":-1,"bundle":"/b"}"#,
             expected: RunscState(id: "m1", status: .stopped, pid: -1, bundle: "/b", ociVersion: "1.0.2-dev")),
