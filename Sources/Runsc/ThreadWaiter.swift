@@ -1,0 +1,59 @@
+import Glibc
+
+/// Reaps each child with a blocking `waitpid(pid)` on a thread of its own, so no Swift concurrency thread
+/// ever blocks.
+///
+/// Only for processes where nobody else calls `waitpid(-1)` (tests, tools). A thread costs little while the
+/// child lives; the shim, which reaps as a subreaper, plugs its own ``ChildWaiter`` in instead.
+public struct ThreadWaiter: ChildWaiter {
+    public init() {}
+
+    public func watch(spawn: () throws -> Int32) throws -> WatchedChild {
+        let pid = try spawn()
+        let job = WaitJob(pid: pid)
+        let unmanaged = Unmanaged.passRetained(job)
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        defer { pthread_attr_destroy(&attributes) }
+        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
+        pthread_attr_setstacksize(&attributes, 512 << 10)
+        var thread = pthread_t()
+        let created = pthread_create(
+            &thread, &attributes,
+            { argument in
+                Unmanaged<WaitJob>.fromOpaque(argument!).takeRetainedValue().run()
+                return nil
+            }, unmanaged.toOpaque())
+        if created != 0 {
+            // Without a thread there is no way to wait; do not leave an unreaped child behind.
+            unmanaged.release()
+            _ = kill(pid, SIGKILL)
+            job.run()
+            throw ChildWaitError(pid: pid, errno: created)
+        }
+        return WatchedChild(pid: pid) { try await job.result.value.get() }
+    }
+}
+
+private final class WaitJob: Sendable {
+    let pid: Int32
+    let result = OneShot<Result<ProcessExitStatus, ChildWaitError>>()
+
+    init(pid: Int32) {
+        self.pid = pid
+    }
+
+    func run() {
+        var status: Int32 = 0
+        while true {
+            if waitpid(pid, &status, 0) == pid {
+                result.fulfil(.success(ProcessExitStatus(waitStatus: status)))
+                return
+            }
+            if errno != EINTR {
+                result.fulfil(.failure(ChildWaitError(pid: pid, errno: errno)))
+                return
+            }
+        }
+    }
+}
