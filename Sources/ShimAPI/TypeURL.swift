@@ -36,6 +36,11 @@ public struct TypeURLError: Error, Hashable, Sendable, CustomStringConvertible {
     public var expected: String
     public var found: String
 
+    public init(expected: String, found: String) {
+        self.expected = expected
+        self.found = found
+    }
+
     public var description: String {
         "google.protobuf.Any: type_url is \"\(found)\", expected \"\(expected)\""
     }
