@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "ShimAPI", targets: ["ShimAPI"]),
         .library(name: "GVisorConfig", targets: ["GVisorConfig"]),
         .library(name: "Runsc", targets: ["Runsc"]),
+        .executable(name: "containerd-shim-runsc-v1", targets: ["containerd-shim-runsc-v1"]),
         .executable(name: "gvisor-node", targets: ["gvisor-node"]),
     ],
     dependencies: [
@@ -51,10 +52,13 @@ let package = Package(
         .target(name: "Runsc", swiftSettings: strict),
 
         // The shim: binary lifecycle (start/delete/daemon), task service, processes, IO, reaper, events.
-        .target(name: "Shim", dependencies: ["CShim", "ShimAPI", protobuf] + nio, swiftSettings: strict),
+        .target(
+            name: "Shim", dependencies: ["CShim", "ShimAPI", "TTRPC", "Runsc", "GVisorConfig", protobuf] + nio,
+            swiftSettings: strict),
         // C bridges for Linux calls Swift's Glibc module lacks (prctl, ...).
         .target(name: "CShim"),
 
+        .executableTarget(name: "containerd-shim-runsc-v1", dependencies: ["Shim"], swiftSettings: strict),
         .executableTarget(
             name: "gvisor-node",
             dependencies: [

@@ -1,4 +1,3 @@
-import Glibc
 import ShimAPI
 import SwiftProtobuf
 
@@ -36,13 +35,12 @@ public actor EventPublisher {
         self.forward = forward
     }
 
-    /// Queues `event` under `topic`; never waits for containerd.
-    public func publish(topic: String, event: some SwiftProtobuf.Message) {
-        var envelope = Containerd_Services_Events_Ttrpc_V1_Envelope()
-        envelope.timestamp = Google_Protobuf_Timestamp.now()
-        envelope.namespace = namespace
-        envelope.topic = topic
-        envelope.event = EventPublisher.pack(event)
+    /// Queues `event` under its topic; never waits for containerd.
+    public func publish<Event: ContainerdEvent>(_ event: Event) {
+        guard let envelope = try? EventsForwarder.envelope(for: event, namespace: namespace) else {
+            log.error("cannot encode event", [("topic", Event.topic)])
+            return
+        }
         if queue.count - head >= policy.capacity {
             head += 1
             dropped += 1
@@ -84,7 +82,8 @@ public actor EventPublisher {
                 return
             } catch {
                 log.warning(
-                    "forwarding event failed", [("topic", envelope.topic), ("attempt", "\(attempt)"), ("error", "\(error)")])
+                    "forwarding event failed",
+                    [("topic", envelope.topic), ("attempt", "\(attempt)"), ("error", "\(error)")])
                 if attempt < policy.attempts { try? await Task.sleep(for: policy.backoff * attempt) }
             }
         }
@@ -92,19 +91,4 @@ public actor EventPublisher {
         log.error("event dropped after retries", [("topic", envelope.topic)])
     }
 
-    /// An `Any` with the bare type URL containerd's typeurl registry resolves (`containerd.events.TaskExit`).
-    public static func pack(_ message: some SwiftProtobuf.Message) -> Google_Protobuf_Any {
-        var any = Google_Protobuf_Any()
-        any.typeURL = type(of: message).protoMessageName
-        any.value = (try? message.serializedData()) ?? .init()
-        return any
-    }
-}
-
-extension Google_Protobuf_Timestamp {
-    static func now() -> Google_Protobuf_Timestamp {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return Google_Protobuf_Timestamp(seconds: Int64(spec.tv_sec), nanos: Int32(spec.tv_nsec))
-    }
 }

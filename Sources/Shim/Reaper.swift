@@ -62,18 +62,39 @@ public final class Reaper: Sendable {
             return !state.started
         }
         guard first else { return }
-        var thread = pthread_t()
-        let rc = pthread_create(
-            &thread, nil,
-            { _ in
-                Reaper.shared.signalLoop()
-                return nil
-            }, nil)
-        precondition(rc == 0, "cannot start the reaper thread: errno \(rc)")
-        pthread_detach(thread)
+        for body in [Reaper.runReapLoop, Reaper.runSignalLoop] {
+            var thread = pthread_t()
+            let rc = pthread_create(&thread, nil, body, nil)
+            precondition(rc == 0, "cannot start a reaper thread: errno \(rc)")
+            pthread_detach(thread)
+        }
     }
 
-    /// Waits for `pid`'s exit status (containerd's convention), however early it exited.
+    private static let runReapLoop: @convention(c) (UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? = { _ in
+        Reaper.shared.reapLoop()
+        return nil
+    }
+
+    private static let runSignalLoop: @convention(c) (UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? = { _ in
+        Reaper.shared.signalLoop()
+        return nil
+    }
+
+    /// Blocks in `waitpid(-1)` so reaping never depends on SIGCHLD reaching the right thread.
+    /// With no children at all it naps briefly; spawns made meanwhile are picked up on waking.
+    private func reapLoop() {
+        while true {
+            var status: Int32 = 0
+            let pid = waitpid(-1, &status, 0)
+            if pid > 0 {
+                deliver(pid: pid, status: status)
+            } else if errno == ECHILD {
+                usleep(20_000)
+            }
+        }
+    }
+
+    /// Waits for `pid`'s raw wait status, however early it exited.
     public func wait(for pid: pid_t) async -> Int32 {
         await withCheckedContinuation { continuation in
             let early: Int32? = state.withLock { state in
@@ -97,7 +118,7 @@ public final class Reaper: Sendable {
                 if pid < 0 && errno == EINTR { continue }
                 return
             }
-            deliver(pid: pid, status: Reaper.exitStatus(fromWaitStatus: status))
+            deliver(pid: pid, status: status)
         }
     }
 
@@ -124,7 +145,7 @@ public final class Reaper: Sendable {
             let signal = sigwaitinfo(&set, &info)
             if signal < 0 { continue }
             if signal == SIGCHLD {
-                reapAll()
+                continue  // the reap loop handles exits
             } else if let handler = state.withLock({ $0.signalHandlers[signal] }) {
                 handler()
             }

@@ -9,8 +9,8 @@ import Testing
 struct ReaperTests {
     @Test func exitBeforeWaitIsKept() async {
         let reaper = Reaper()
-        reaper.deliver(pid: 4242, status: 3)
-        #expect(await reaper.wait(for: 4242) == 3)
+        reaper.deliver(pid: 4242, status: 3 << 8)
+        #expect(await reaper.wait(for: 4242) == 3 << 8)
     }
 
     @Test func waitBeforeExitIsResumed() async {

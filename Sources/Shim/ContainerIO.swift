@@ -1,0 +1,131 @@
+import Glibc
+import NIOCore
+import Runsc
+
+/// A process's stdio between containerd and runsc: containerd names FIFOs (or files), runsc gets
+/// pipes, and relays on the shim's event loop copy between them. Holding our own ends of the FIFOs
+/// means a container never gets EPIPE because a client detached, and `CloseIO` can end stdin.
+final class ContainerIO: @unchecked Sendable {
+    struct Paths: Equatable {
+        var stdin = ""
+        var stdout = ""
+        var stderr = ""
+        var terminal = false
+    }
+
+    let paths: Paths
+    /// The descriptors runsc's process gets; ours to close once runsc holds them.
+    private(set) var childStdin: CInt = -1
+    private(set) var childStdout: CInt = -1
+    private(set) var childStderr: CInt = -1
+    /// The extra writer that keeps the stdin FIFO from reporting end-of-file until CloseIO.
+    private var stdinKeepAlive: CInt = -1
+    private var outputRelays: [EventLoopFuture<Void>] = []
+    private let eventLoop: EventLoop
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    init(paths: Paths, eventLoop: EventLoop) throws {
+        self.paths = paths
+        self.eventLoop = eventLoop
+        if paths.terminal {
+            throw Failure(description: "terminal (TTY) processes are not supported by this shim yet")
+        }
+        do {
+            if !paths.stdout.isEmpty { childStdout = try relayOutput(to: paths.stdout) }
+            if !paths.stderr.isEmpty { childStderr = try relayOutput(to: paths.stderr) }
+            if !paths.stdin.isEmpty { childStdin = try relayInput(from: paths.stdin) }
+        } catch {
+            closeChildEnds()
+            closeStdin()
+            throw error
+        }
+    }
+
+    /// What runsc's process gets as stdin, stdout and stderr.
+    var runscStdio: RunscStdio {
+        RunscStdio(
+            stdin: childStdin >= 0 ? .fileDescriptor(childStdin) : .null,
+            stdout: childStdout >= 0 ? .fileDescriptor(childStdout) : .null,
+            stderr: childStderr >= 0 ? .fileDescriptor(childStderr) : .null)
+    }
+
+    /// Closes the shim's copies of the child ends (after runsc has them), so end-of-file reaches
+    /// the relays when the container's side closes.
+    func closeChildEnds() {
+        for fd in [childStdin, childStdout, childStderr] where fd >= 0 { close(fd) }
+        childStdin = -1
+        childStdout = -1
+        childStderr = -1
+    }
+
+    /// CloseIO: stdin reaches end-of-file once containerd's writer is gone too.
+    func closeStdin() {
+        if stdinKeepAlive >= 0 { close(stdinKeepAlive) }
+        stdinKeepAlive = -1
+    }
+
+    /// Completes when stdout and stderr were copied to the end, or after `timeout` (a process
+    /// left running in the sandbox may hold the pipe open forever).
+    func drained(timeout: TimeAmount = .seconds(5)) async {
+        let all = EventLoopFuture.andAllComplete(outputRelays, on: eventLoop)
+        let timer = eventLoop.makePromise(of: Void.self)
+        let scheduled = eventLoop.scheduleTask(in: timeout) { timer.succeed() }
+        all.whenComplete { _ in
+            scheduled.cancel()
+            timer.succeed()
+        }
+        try? await timer.futureResult.get()
+    }
+
+    private func relayOutput(to path: String) throws -> CInt {
+        let sink = try openOutput(path)
+        var fds: [CInt] = [0, 0]
+        guard pipe(&fds) == 0 else {
+            close(sink)
+            throw Failure(description: "pipe for \(path): \(String(cString: strerror(errno)))")
+        }
+        setCloseOnExec(fds[0])
+        setCloseOnExec(fds[1])
+        outputRelays.append(StdioRelay.start(from: fds[0], to: sink, on: eventLoop))
+        return fds[1]
+    }
+
+    private func relayInput(from path: String) throws -> CInt {
+        let source = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard source >= 0 else { throw Failure(description: "open stdin \(path): \(String(cString: strerror(errno)))") }
+        if isFIFO(source) {
+            stdinKeepAlive = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC)
+        }
+        var fds: [CInt] = [0, 0]
+        guard pipe(&fds) == 0 else {
+            close(source)
+            throw Failure(description: "pipe for \(path): \(String(cString: strerror(errno)))")
+        }
+        setCloseOnExec(fds[0])
+        setCloseOnExec(fds[1])
+        _ = StdioRelay.start(from: source, to: fds[1], on: eventLoop)
+        return fds[0]
+    }
+
+    /// A FIFO is opened read-write, which never blocks and never sees EPIPE; anything else is
+    /// appended to as a file, like gVisor's shim does.
+    private func openOutput(_ path: String) throws -> CInt {
+        var info = stat()
+        let fifo = stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFIFO
+        let fd =
+            fifo
+            ? open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC) : open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw Failure(description: "open \(path): \(String(cString: strerror(errno)))") }
+        return fd
+    }
+
+    private func isFIFO(_ fd: CInt) -> Bool {
+        var info = stat()
+        return fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFIFO
+    }
+
+    private func setCloseOnExec(_ fd: CInt) { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+}

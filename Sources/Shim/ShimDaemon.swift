@@ -1,0 +1,90 @@
+import GVisorConfig
+import Glibc
+import NIOCore
+import ShimAPI
+import TTRPC
+
+/// The long-running shim process: serves the Task API on the socket `start` bound (fd 3), reaps
+/// every child as subreaper, forwards events to containerd, and exits when containerd shuts it
+/// down with no containers left (or on SIGTERM).
+public struct ShimDaemon {
+    public var flags: ShimFlags
+    public var environment: [String: String]
+
+    public init(flags: ShimFlags, environment: [String: String]) {
+        self.flags = flags
+        self.environment = environment
+    }
+
+    /// The descriptor `start` passes the listening socket on.
+    static let listenerFD: CInt = 3
+
+    public func run() async throws {
+        guard !flags.namespace.isEmpty else { throw ShimStart.Failure(description: "shim namespace cannot be empty") }
+        let log = ShimLog(
+            minimumLevel: flags.debug ? .debug : .info,
+            fields: [("runtime", ShimVersion.runtime), ("namespace", flags.namespace)])
+        try Reaper.becomeSubreaper()
+        let reaper = Reaper.shared
+        reaper.start()
+
+        let group = TTRPCEventLoopGroup.make(numberOfThreads: 1)
+        let eventLoop = group.next()
+        let publisher = makePublisher(group: group, log: log)
+
+        let (shutdownRequests, shutdown) = AsyncStream.makeStream(of: String.self)
+        reaper.onSignal(SIGTERM) { shutdown.yield("SIGTERM") }
+        reaper.onSignal(SIGINT) { shutdown.yield("SIGINT") }
+
+        var settings = ShimService.Settings(namespace: flags.namespace)
+        settings.logRoot = environment["GVISOR_SHIM_LOG_ROOT"]
+        let service = ShimService(
+            settings: settings, eventLoop: eventLoop, reaper: reaper, publisher: publisher, log: log,
+            onIdleShutdown: { shutdown.yield("shutdown with no containers left") })
+        var registry = TTRPCServiceRegistry()
+        registry.register(taskService: service)
+
+        var configuration = TTRPCServer.Configuration()
+        configuration.connectionErrorHandler = { error in log.debug("connection closed", [("error", "\(error)")]) }
+        let server: TTRPCServer
+        if flags.socket.isEmpty {
+            server = try await TTRPCServer.adopt(
+                listeningSocket: ShimDaemon.listenerFD, registry: registry, group: group, configuration: configuration)
+        } else {
+            configuration.removeExistingSocketFile = true
+            server = try await TTRPCServer.bind(
+                unixDomainSocketPath: SocketAddress(parsing: flags.socket).path, registry: registry, group: group,
+                configuration: configuration)
+        }
+        log.info("serving", [("pid", "\(getpid())")])
+
+        var reason = "unknown"
+        for await request in shutdownRequests {
+            reason = request
+            break
+        }
+        log.info("shutting down", [("reason", reason)])
+        // Let the Shutdown reply leave before the socket closes, then deliver pending events.
+        try? await Task.sleep(for: .milliseconds(10))
+        await publisher.flush()
+        await server.close(gracePeriod: .seconds(1))
+        if let address = readFile("\(flags.bundle.isEmpty ? "." : flags.bundle)/address") {
+            unlink(SocketAddress(parsing: String(decoding: address, as: UTF8.self)).path)
+        }
+        try? await group.shutdownGracefully()
+    }
+
+    /// Events go to containerd's ttrpc socket (`TTRPC_ADDRESS`); without one they are only logged.
+    private func makePublisher(group: any EventLoopGroup, log: ShimLog) -> EventPublisher {
+        guard let address = environment["TTRPC_ADDRESS"], !address.isEmpty else {
+            log.warning("TTRPC_ADDRESS is not set; events are not published")
+            return EventPublisher(namespace: flags.namespace, log: log) { envelope in
+                log.debug("event not published", [("topic", envelope.topic)])
+            }
+        }
+        let forwarder = EventsForwarder(
+            client: TTRPCClient(unixDomainSocketPath: SocketAddress(parsing: address).path, group: group))
+        return EventPublisher(namespace: flags.namespace, log: log) { envelope in try await forwarder.forward(envelope)
+        }
+    }
+}

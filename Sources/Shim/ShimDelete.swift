@@ -1,0 +1,37 @@
+import Glibc
+import Runsc
+import ShimAPI
+import SwiftProtobuf
+
+/// The `delete` action, which containerd runs when it cannot reach the shim (the shim died, or
+/// `start` failed): force-delete the container in runsc, unmount its rootfs, and answer a
+/// `DeleteResponse` saying it was killed (137), as gVisor's and runc's shims do.
+public struct ShimDelete {
+    public var flags: ShimFlags
+    public var bundle: String
+
+    public init(flags: ShimFlags, bundle: String) {
+        self.flags = flags
+        self.bundle = bundle
+    }
+
+    public func run(log: ShimLog) async -> [UInt8] {
+        if let state = ShimState.read(from: bundle) {
+            let client = RunscClient(runsc: state.runsc)
+            do {
+                try await client.delete(id: flags.id, options: DeleteOptions(force: true))
+            } catch let error as RunscError where error.isNotFound {
+                // Nothing left in runsc.
+            } catch {
+                log.warning("runsc delete --force failed", [("id", flags.id), ("error", "\(error)")])
+            }
+        }
+        do { try Mount.unmountAll("\(bundle)/rootfs") } catch {
+            log.warning("unmounting the rootfs failed", [("id", flags.id), ("error", "\(error)")])
+        }
+        var response = Containerd_Task_V2_DeleteResponse()
+        response.exitStatus = 128 + UInt32(SIGKILL)
+        response.exitedAt = .now()
+        return (try? response.serializedBytes()) ?? []
+    }
+}

@@ -1,0 +1,94 @@
+import Glibc
+
+/// The `containerd-shim-runsc-v1` program: containerd's command line in, the right action out.
+public enum ShimMain {
+    /// Must run before anything else: signals the reaper consumes are blocked before any thread exists.
+    public static func prepareProcess() {
+        Reaper.blockSignals()
+    }
+
+    public static func run(arguments: [String]) async -> Int32 {
+        let flags: ShimFlags
+        do { flags = try ShimFlags.parse(Array(arguments.dropFirst())) } catch {
+            writeStderr("containerd-shim-runsc-v1: \(error)\n")
+            return 2
+        }
+        if flags.version {
+            print("containerd-shim-runsc-v1:\n  Version: \(ShimVersion.version)\n  Runtime: \(ShimVersion.runtime)")
+            return 0
+        }
+        let environment = currentEnvironment()
+        let cwd = currentDirectory()
+        switch flags.action {
+        case .start:
+            let stdin = readAll(fd: STDIN_FILENO) ?? []
+            let start = ShimStart(flags: flags, bundle: cwd, stdin: stdin, environment: environment)
+            do {
+                let answer = try start.run { daemonFlags, listener in
+                    try DaemonLauncher.spawn(
+                        argv0: arguments.first ?? "containerd-shim-runsc-v1", flags: daemonFlags, listener: listener,
+                        environment: environment)
+                }
+                writeAll(STDOUT_FILENO, answer)
+                return 0
+            } catch {
+                writeStderr("\(error)\n")
+                return 1
+            }
+        case .delete:
+            let bundle = flags.bundle.isEmpty ? cwd : flags.bundle
+            let answer = await ShimDelete(flags: flags, bundle: bundle).run(log: ShimLog(fields: [("id", flags.id)]))
+            writeAll(STDOUT_FILENO, answer)
+            return 0
+        case nil:
+            redirectStderrToLogFIFO()
+            do {
+                try await ShimDaemon(flags: flags, environment: environment).run()
+                return 0
+            } catch {
+                ShimLog().error("shim daemon failed", [("error", "\(error)")])
+                return 1
+            }
+        }
+    }
+
+    /// containerd reads the daemon's log from the `log` FIFO in the bundle (opened read-write on its
+    /// side, so opening it write-only does not block).
+    static func redirectStderrToLogFIFO() {
+        let fd = open("log", O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        dup2(fd, STDERR_FILENO)
+        close(fd)
+    }
+
+    static func currentEnvironment() -> [String: String] {
+        var result: [String: String] = [:]
+        var pointer = environ
+        while let entry = pointer.pointee {
+            let text = String(cString: entry)
+            if let equals = text.firstIndex(of: "=") {
+                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            pointer += 1
+        }
+        return result
+    }
+
+    static func currentDirectory() -> String {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard getcwd(&buffer, buffer.count) != nil else { return "." }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    static func writeStderr(_ text: String) { writeAll(STDERR_FILENO, Array(text.utf8)) }
+
+    static func writeAll(_ fd: CInt, _ bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, bytes.count - offset) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return }
+            offset += n
+        }
+    }
+}

@@ -1,0 +1,376 @@
+import FoundationEssentials
+import GVisorConfig
+import Glibc
+import NIOCore
+import Runsc
+import ShimAPI
+import SwiftProtobuf
+import TTRPC
+
+/// containerd's Task API for the containers of one pod, on top of runsc.
+///
+/// RPC handlers look a container up and hand the work to its actor, so a slow runsc call for one
+/// container never holds up another; events are queued on the publisher and never awaited.
+public final class ShimService: TaskService {
+    public struct Settings: Sendable {
+        /// containerd's namespace (`-namespace`), authoritative over request metadata.
+        public var namespace: String
+        /// runsc.toml used when the runtime options name none.
+        public var defaultConfigPath = "/etc/containerd/runsc.toml"
+        /// Replaces the `/var/log/runsc` prefix of debug-log paths (tests point it elsewhere).
+        public var logRoot: String?
+
+        public init(namespace: String) { self.namespace = namespace }
+    }
+
+    let settings: Settings
+    let eventLoop: EventLoop
+    let reaper: Reaper
+    let publisher: EventPublisher
+    let log: ShimLog
+    private let table = ContainerTable()
+    private let onIdleShutdown: @Sendable () -> Void
+
+    public init(
+        settings: Settings, eventLoop: EventLoop, reaper: Reaper, publisher: EventPublisher, log: ShimLog,
+        onIdleShutdown: @escaping @Sendable () -> Void
+    ) {
+        self.settings = settings
+        self.eventLoop = eventLoop
+        self.reaper = reaper
+        self.publisher = publisher
+        self.log = log
+        self.onIdleShutdown = onIdleShutdown
+    }
+
+    // MARK: Create
+
+    public func create(_ request: Containerd_Task_V2_CreateTaskRequest, context: TTRPCRequestContext) async throws
+        -> Containerd_Task_V2_CreateTaskResponse
+    {
+        let id: ContainerID
+        do { id = try ContainerID(request.id) } catch { throw TTRPCError.invalidArgument("\(error)") }
+        guard !request.bundle.isEmpty, request.bundle.hasPrefix("/") else {
+            throw TTRPCError.invalidArgument("bundle: expected an absolute path, got \"\(request.bundle)\"")
+        }
+        try await table.reserve(id)
+        do {
+            let container = try await makeContainer(id: id, request: request)
+            await table.insert(container)
+            var event = Containerd_Events_TaskCreate()
+            event.containerID = id.rawValue
+            event.bundle = request.bundle
+            event.rootfs = request.rootfs
+            event.io = Containerd_Events_TaskIO.with {
+                $0.stdin = request.stdin
+                $0.stdout = request.stdout
+                $0.stderr = request.stderr
+                $0.terminal = request.terminal
+            }
+            event.pid = await container.process.pid
+            await publisher.publish(event)
+            return .with { $0.pid = event.pid }
+        } catch {
+            await table.release(id)
+            throw error
+        }
+    }
+
+    private func makeContainer(id: ContainerID, request: Containerd_Task_V2_CreateTaskRequest) async throws
+        -> Container
+    {
+        let bundle = request.bundle
+        let config = try loadConfig(options: request.hasOptions ? request.options : nil)
+        let annotations = try readAnnotations(bundle: bundle)
+        let isSubcontainer =
+            (annotations[CRIAnnotations.containerType] ?? annotations[CRIAnnotations.crioContainerType]) == "container"
+
+        let rootfs = "\(bundle)/rootfs"
+        if mkdir(rootfs, 0o711) != 0 && errno != EEXIST {
+            throw TTRPCError.internal("create \(rootfs): \(String(cString: strerror(errno)))")
+        }
+        let mounts = request.rootfs.map { Mount(type: $0.type, source: $0.source, options: $0.options) }
+        do { try Mount.mountAll(mounts, on: rootfs) } catch {
+            throw TTRPCError.internal("mounting the rootfs of \(id): \(error)")
+        }
+
+        var succeeded = false
+        let runsc = Runsc(
+            binary: config.binaryName, root: "\(config.root)/\(settings.namespace)", log: "\(bundle)/log.json",
+            logFormat: .json, extraFlags: config.runscFlags(substitutingID: id))
+        let client = RunscClient(runsc: runsc, executor: ProcessExecutor(waiter: ReaperWaiter(reaper: reaper)))
+        defer {
+            if !succeeded, !mounts.isEmpty { try? Mount.unmountAll(rootfs) }
+        }
+
+        // Debug logs go to per-container directories that must exist before runsc starts; a
+        // failure here is logged, never fatal (a full disk must not stop containers).
+        for directory in config.directoriesToCreate(for: id) {
+            do { try makeDirectories(directory, mode: 0o755) } catch {
+                log.warning("cannot create the debug log directory", [("path", directory), ("error", "\(error)")])
+            }
+        }
+        try ShimState(
+            runscBinary: runsc.binary, runscRoot: runsc.root ?? "", runscFlags: runsc.extraFlags, rootfs: rootfs
+        ).write(to: bundle)
+
+        let io: ContainerIO
+        do {
+            io = try ContainerIO(
+                paths: .init(
+                    stdin: request.stdin, stdout: request.stdout, stderr: request.stderr, terminal: request.terminal),
+                eventLoop: eventLoop)
+        } catch let error as ContainerIO.Failure where request.terminal {
+            throw TTRPCError.unimplemented(error.description)
+        } catch {
+            throw TTRPCError.internal("stdio of \(id): \(error)")
+        }
+
+        let pidFile = "\(bundle)/init.pid"
+        do {
+            try await client.create(
+                id: id.rawValue, options: CreateOptions(bundle: bundle, pidFile: pidFile),
+                stdio: isSubcontainer ? .null : io.runscStdio)
+        } catch {
+            io.closeChildEnds()
+            io.closeStdin()
+            throw Container.rpcError(error)
+        }
+        if !isSubcontainer { io.closeChildEnds() }
+        let pid: Int32
+        do { pid = try RunscClient.readPidFile(pidFile) } catch {
+            try? await client.delete(id: id.rawValue, options: DeleteOptions(force: true))
+            io.closeChildEnds()
+            io.closeStdin()
+            throw TTRPCError.internal("runsc create left no usable pid file: \(error)")
+        }
+        succeeded = true
+        log.info("created", [("id", id.rawValue), ("pid", "\(pid)"), ("subcontainer", "\(isSubcontainer)")])
+        return Container(
+            id: id, bundle: bundle, runsc: client, isSubcontainer: isSubcontainer, io: io,
+            rootfsMounted: !mounts.isEmpty, pid: UInt32(bitPattern: pid), log: log)
+    }
+
+    /// runsc.toml from the runtime options (`runtimeoptions.v1.Options.config_path`), or the default.
+    func loadConfig(options: Google_Protobuf_Any?) throws -> RunscShimConfig {
+        var path = settings.defaultConfigPath
+        var explicit = false
+        if let options, !options.typeURL.isEmpty {
+            let name = options.typeURL.split(separator: "/").last.map(String.init) ?? ""
+            guard name == Runtimeoptions_V1_Options.protoMessageName else {
+                throw TTRPCError.invalidArgument(
+                    "options: unsupported runtime options type \"\(options.typeURL)\" "
+                        + "(expected \(Runtimeoptions_V1_Options.protoMessageName))")
+            }
+            let decoded: Runtimeoptions_V1_Options
+            do { decoded = try Runtimeoptions_V1_Options(serializedBytes: options.value) } catch {
+                throw TTRPCError.invalidArgument("options: malformed runtimeoptions.v1.Options: \(error)")
+            }
+            if !decoded.configPath.isEmpty {
+                path = decoded.configPath
+                explicit = true
+            }
+        }
+        guard explicit || access(path, F_OK) == 0 else { return withLogRoot(RunscShimConfig()) }
+        do {
+            let loaded = try RunscShimConfig.load(contentsOfFile: path)
+            for warning in loaded.warnings { log.warning("runsc.toml", [("file", path), ("warning", "\(warning)")]) }
+            return withLogRoot(loaded.config)
+        } catch {
+            throw TTRPCError.invalidArgument("\(error)")
+        }
+    }
+
+    private func withLogRoot(_ config: RunscShimConfig) -> RunscShimConfig {
+        guard let root = settings.logRoot else { return config }
+        return config.rewritingPathPrefix("/var/log/runsc", to: root)
+    }
+
+    private func readAnnotations(bundle: String) throws -> [String: String] {
+        guard let bytes = readFile("\(bundle)/config.json") else {
+            throw TTRPCError.invalidArgument("\(bundle)/config.json: cannot read the OCI runtime spec")
+        }
+        do {
+            return try JSONDecoder().decode(SpecAnnotations.self, from: Data(bytes)).annotations ?? [:]
+        } catch {
+            throw TTRPCError.invalidArgument("\(bundle)/config.json: not a valid OCI runtime spec: \(error)")
+        }
+    }
+
+    // MARK: Lifecycle
+
+    public func start(_ request: Containerd_Task_V2_StartRequest, context: TTRPCRequestContext) async throws
+        -> Containerd_Task_V2_StartResponse
+    {
+        try Self.rejectExec(request.execID)
+        let container = try await table.get(request.id)
+        let watch = try await container.start(reaper: reaper)
+        let pid = await container.process.pid
+        var event = Containerd_Events_TaskStart()
+        event.containerID = request.id
+        event.pid = pid
+        // Queued before the exit watcher exists, so the exit can never be published first.
+        await publisher.publish(event)
+        let publisher = self.publisher
+        Task {
+            let (status, failed) = await watch.status()
+            if failed {
+                try? await container.runsc.kill(id: request.id, signal: SIGKILL, options: KillOptions(all: true))
+            }
+            if let exit = await container.exited(status: status) { await publisher.publish(exit) }
+        }
+        return .with { $0.pid = pid }
+    }
+
+    public func state(_ request: Containerd_Task_V2_StateRequest, context: TTRPCRequestContext) async throws
+        -> Containerd_Task_V2_StateResponse
+    {
+        try Self.rejectExec(request.execID)
+        let container = try await table.get(request.id)
+        let process = await container.process
+        let paths = container.io.paths
+        return .with {
+            $0.id = request.id
+            $0.bundle = container.bundle
+            $0.pid = process.pid
+            $0.status = process.status.proto
+            $0.stdin = paths.stdin
+            $0.stdout = paths.stdout
+            $0.stderr = paths.stderr
+            $0.terminal = paths.terminal
+            $0.exitStatus = process.exitStatus
+            if let exitedAt = process.exitedAt { $0.exitedAt = exitedAt }
+        }
+    }
+
+    public func wait(_ request: Containerd_Task_V2_WaitRequest, context: TTRPCRequestContext) async throws
+        -> Containerd_Task_V2_WaitResponse
+    {
+        try Self.rejectExec(request.execID)
+        let process = try await table.get(request.id).waitForExit()
+        return .with {
+            $0.exitStatus = process.exitStatus
+            if let exitedAt = process.exitedAt { $0.exitedAt = exitedAt }
+        }
+    }
+
+    public func kill(_ request: Containerd_Task_V2_KillRequest, context: TTRPCRequestContext) async throws
+        -> Google_Protobuf_Empty
+    {
+        try Self.rejectExec(request.execID)
+        try await table.get(request.id).kill(signal: request.signal, all: request.all)
+        return Google_Protobuf_Empty()
+    }
+
+    public func delete(_ request: Containerd_Task_V2_DeleteRequest, context: TTRPCRequestContext) async throws
+        -> Containerd_Task_V2_DeleteResponse
+    {
+        try Self.rejectExec(request.execID)
+        let container = try await table.get(request.id)
+        let process = try await container.delete()
+        await table.remove(request.id)
+        var event = Containerd_Events_TaskDelete()
+        event.containerID = request.id
+        event.id = request.id
+        event.pid = process.pid
+        event.exitStatus = process.exitStatus
+        event.exitedAt = process.exitedAt ?? .now()
+        await publisher.publish(event)
+        return .with {
+            $0.pid = process.pid
+            $0.exitStatus = process.exitStatus
+            $0.exitedAt = event.exitedAt
+        }
+    }
+
+    public func pids(_ request: Containerd_Task_V2_PidsRequest, context: TTRPCRequestContext) async throws
+        -> Containerd_Task_V2_PidsResponse
+    {
+        let pids = try await table.get(request.id).pids()
+        return .with { $0.processes = pids.map { pid in .with { $0.pid = pid } } }
+    }
+
+    public func pause(_ request: Containerd_Task_V2_PauseRequest, context: TTRPCRequestContext) async throws
+        -> Google_Protobuf_Empty
+    {
+        try await table.get(request.id).pause()
+        await publisher.publish(Containerd_Events_TaskPaused.with { $0.containerID = request.id })
+        return Google_Protobuf_Empty()
+    }
+
+    public func resume(_ request: Containerd_Task_V2_ResumeRequest, context: TTRPCRequestContext) async throws
+        -> Google_Protobuf_Empty
+    {
+        try await table.get(request.id).resume()
+        await publisher.publish(Containerd_Events_TaskResumed.with { $0.containerID = request.id })
+        return Google_Protobuf_Empty()
+    }
+
+    public func closeIO(_ request: Containerd_Task_V2_CloseIORequest, context: TTRPCRequestContext) async throws
+        -> Google_Protobuf_Empty
+    {
+        try Self.rejectExec(request.execID)
+        let container = try await table.get(request.id)
+        if request.stdin { container.io.closeStdin() }
+        return Google_Protobuf_Empty()
+    }
+
+    public func connect(_ request: Containerd_Task_V2_ConnectRequest, context: TTRPCRequestContext) async throws
+        -> Containerd_Task_V2_ConnectResponse
+    {
+        let taskPID = await table.find(request.id)?.process.pid ?? 0
+        return .with {
+            $0.shimPid = UInt32(getpid())
+            $0.taskPid = taskPID
+            $0.version = ShimVersion.version
+        }
+    }
+
+    /// Replies first and exits afterwards, and only when no container is left: containers of the
+    /// same pod may still be served by this process.
+    public func shutdown(_ request: Containerd_Task_V2_ShutdownRequest, context: TTRPCRequestContext) async throws
+        -> Google_Protobuf_Empty
+    {
+        if await table.isEmpty {
+            log.info("shutdown requested with no containers left")
+            onIdleShutdown()
+        }
+        return Google_Protobuf_Empty()
+    }
+
+    /// Exec processes arrive with the exec RPCs; until then an exec id names nothing here.
+    private static func rejectExec(_ execID: String) throws {
+        if !execID.isEmpty { throw TTRPCError.notFound("process \(execID) does not exist") }
+    }
+}
+
+/// The containers of this shim, by id. Reservation makes concurrent Creates of one id safe.
+actor ContainerTable {
+    private var containers: [String: Container] = [:]
+    private var reserved: Set<String> = []
+
+    var isEmpty: Bool { containers.isEmpty && reserved.isEmpty }
+
+    func reserve(_ id: ContainerID) throws {
+        guard containers[id.rawValue] == nil, !reserved.contains(id.rawValue) else {
+            throw TTRPCError.alreadyExists("container \(id) already exists")
+        }
+        reserved.insert(id.rawValue)
+    }
+
+    func insert(_ container: Container) {
+        reserved.remove(container.id.rawValue)
+        containers[container.id.rawValue] = container
+    }
+
+    func release(_ id: ContainerID) { reserved.remove(id.rawValue) }
+
+    func get(_ id: String) throws -> Container {
+        guard let container = containers[id] else { throw TTRPCError.notFound("container \(id) not created") }
+        return container
+    }
+
+    func find(_ id: String) -> Container? { containers[id] }
+
+    func remove(_ id: String) { containers.removeValue(forKey: id) }
+}
