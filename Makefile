@@ -25,7 +25,7 @@ deps: ## Install the Debian packages the project needs (idempotent, quiet when d
 build: ## Debug build of every target (warnings are errors).
 	$(SWIFT) build
 
-RELEASE_PRODUCTS := gvisor-node
+RELEASE_PRODUCTS := containerd-shim-runsc-v1 gvisor-node
 
 release: ## Release binaries with the Swift runtime linked in statically, checked with ldd.
 	for p in $(RELEASE_PRODUCTS); do $(SWIFT) build -c release --static-swift-stdlib --scratch-path $(RELEASE_BIN) --product $$p; done
@@ -40,7 +40,7 @@ unit-test: ## Library tests (swift-testing).
 integration-test: ## End-to-end tests against a private containerd and the real runsc.
 	integration/run.sh
 
-test: deps build unit-test integration-test ## deps + build + all tests (what CI runs).
+test: deps build unit-test release integration-test ## deps + build + all tests (what CI runs).
 
 SWIFT_SOURCES = Package.swift $$(find Sources Tests Benchmarks Fuzz integration -name '*.swift' -not -path '*/Generated/*')
 

@@ -27,13 +27,23 @@ for tool in containerd ctr runsc python3; do
   fi
 done
 
-trap harness_stop EXIT
+SHIM_BIN=${SHIM_BIN:-../out/bin/containerd-shim-runsc-v1}
+if [ ! -x "$SHIM_BIN" ]; then
+  echo "FAIL prerequisites: shim binary $SHIM_BIN missing (run 'make release')"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+# Debug logs of the shim's containers land here instead of /var/log/runsc.
+export GVISOR_SHIM_LOG_ROOT
+GVISOR_SHIM_LOG_ROOT=$(mktemp -d /tmp/gvisor-logs.XXXXXX)
+trap 'harness_stop; rm -rf "$GVISOR_SHIM_LOG_ROOT"' EXIT
 if ! harness_start || ! harness_import_busybox; then
   echo "FAIL harness: private containerd or image import failed"
   echo "0 passed, 1 failed"
   exit 1
 fi
 
+install -m 0755 "$SHIM_BIN" "$HARNESS_BASE/opt/bin/containerd-shim-runsc-v1"
 for t in tests/*.sh; do
   # shellcheck source=/dev/null
   source "$t"

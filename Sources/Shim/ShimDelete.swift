@@ -29,6 +29,11 @@ public struct ShimDelete {
         do { try Mount.unmountAll("\(bundle)/rootfs") } catch {
             log.warning("unmounting the rootfs failed", [("id", flags.id), ("error", "\(error)")])
         }
+        // The dead daemon left its socket behind; containers of a pod share it only while it lives.
+        if let address = readFile("\(bundle)/address") {
+            let path = SocketAddress(parsing: String(decoding: address, as: UTF8.self)).path
+            if UnixSocket.probe(path: path) == nil { unlink(path) }
+        }
         var response = Containerd_Task_V2_DeleteResponse()
         response.exitStatus = 128 + UInt32(SIGKILL)
         response.exitedAt = .now()
