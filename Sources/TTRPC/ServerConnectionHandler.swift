@@ -1,4 +1,5 @@
 import NIOCore
+import Synchronization
 
 #if canImport(FoundationEssentials)
     import FoundationEssentials
@@ -68,8 +69,10 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     ) {
         let connection = NIOLoopBound(self, eventLoop: eventLoop)
         let streamID = requestContext.streamID
+        let deadline = DeadlineFlag()
         let operation: @Sendable () async -> Void = {
-            let frame = await TTRPCConnectionState.response(to: handler, payload: payload, context: requestContext)
+            let frame = await TTRPCConnectionState.response(
+                to: handler, payload: payload, context: requestContext, timedOut: { deadline.passed })
             eventLoop.execute { connection.value.finish(streamID: streamID, frame: frame) }
         }
         let task =
@@ -79,7 +82,10 @@ final class ServerConnectionHandler: ChannelInboundHandler {
                 Task(operation: operation)
             }
         let timer = requestContext.timeout.map { timeout in
-            eventLoop.scheduleTask(in: TimeAmount(timeout)) { task.cancel() }
+            eventLoop.scheduleTask(in: TimeAmount(timeout)) {
+                deadline.pass()
+                task.cancel()
+            }
         }
         calls[streamID] = Call(task: task, timer: timer)
     }
@@ -120,5 +126,17 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             call.task.cancel()
         }
         calls.removeAll()
+    }
+}
+
+/// Set by a call's deadline timer before it cancels the handler, so the answer says `DeadlineExceeded` whatever
+/// the clocks read.
+private final class DeadlineFlag: Sendable {
+    private let flag = Atomic(false)
+
+    var passed: Bool { flag.load(ordering: .acquiring) }
+
+    func pass() {
+        flag.store(true, ordering: .releasing)
     }
 }

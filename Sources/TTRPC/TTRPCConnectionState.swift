@@ -74,9 +74,10 @@ package struct TTRPCConnectionState: Sendable {
     }
 
     /// Runs a handler and builds its response frame; thrown errors become statuses (``TTRPCError/init(mapping:)``),
-    /// and a cancellation after the deadline becomes `DeadlineExceeded`.
+    /// and a cancellation caused by the deadline (`timedOut`, or the clock) becomes `DeadlineExceeded`.
     package static func response(
-        to handler: TTRPCServiceRegistry.Handler, payload: Data, context: TTRPCRequestContext
+        to handler: TTRPCServiceRegistry.Handler, payload: Data, context: TTRPCRequestContext,
+        timedOut: @Sendable () -> Bool = { false }
     ) async -> Frame {
         do {
             let output = try await handler(payload, context)
@@ -86,7 +87,7 @@ package struct TTRPCConnectionState: Sendable {
             return responseFrame(streamID: context.streamID, response)
         } catch {
             var mapped = TTRPCError(mapping: error)
-            if mapped.code == .cancelled, context.isPastDeadline {
+            if mapped.code == .cancelled, timedOut() || context.isPastDeadline {
                 mapped = .deadlineExceeded("context deadline exceeded")
             }
             return errorFrame(streamID: context.streamID, mapped)

@@ -144,7 +144,8 @@ struct PrivateContainerd {
             guard process.process.isRunning else {
                 throw TestFailure("containerd exited early:\n\(process.output)")
             }
-            if FileManager.default.fileExists(atPath: ttrpcAddress), FileManager.default.fileExists(atPath: grpcAddress) {
+            if FileManager.default.fileExists(atPath: ttrpcAddress), FileManager.default.fileExists(atPath: grpcAddress)
+            {
                 return
             }
             try await Task.sleep(for: .milliseconds(20))

@@ -15,12 +15,16 @@ private func expectBare(_ url: String, sourceLocation: SourceLocation = #_source
 
 @Suite("Type URLs and topics")
 struct TypeURLTests {
-    @Test("every event packs under its bare proto name", arguments: ContainerdEvents.all.map { $0 as any Message.Type }.indices)
+    @Test(
+        "every event packs under its bare proto name",
+        arguments: ContainerdEvents.all.map { $0 as any Message.Type }.indices)
     func bareEventURLs(index: Int) throws {
         let type = ContainerdEvents.all[index]
         let any = try packDefault(type)
         expectBare(any.typeURL)
-        #expect(any.typeURL == "containerd.events." + String(describing: type).replacingOccurrences(of: "Containerd_Events_", with: ""))
+        #expect(
+            any.typeURL == "containerd.events."
+                + String(describing: type).replacingOccurrences(of: "Containerd_Events_", with: ""))
     }
 
     @Test("other messages the shim packs are bare too")

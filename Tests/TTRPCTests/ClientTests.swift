@@ -124,7 +124,8 @@ struct ClientTests {
         try await withSilentServer(reply: [0xFF, 1, 2, 3, 4, 5, 6, 7, 8, 9]) { path, group in
             try await withClient(path, group: group) { client in
                 let error = await #expect(throws: TTRPCError.self) {
-                    try await client.call(service: TestServices.echo, method: "Echo", payload: Data(), timeout: .seconds(10))
+                    try await client.call(
+                        service: TestServices.echo, method: "Echo", payload: Data(), timeout: .seconds(10))
                 }
                 #expect(error?.code == .unavailable)
             }

@@ -61,7 +61,7 @@ struct FrameParserTests {
         #expect(try encode([frame]) == [0, 0, 0, 3, 1, 2, 3, 4, 2, 9, 7, 8, 9])
     }
 
-    @Test("a Request frame matches the bytes a Go ttrpc client sends")
+    @Test("a Request frame has ttrpc's protobuf field layout, byte for byte")
     func goldenRequestFrame() throws {
         var request = Ttrpc_Request()
         request.service = "containerd.task.v2.Task"
@@ -139,7 +139,8 @@ struct FrameParserTests {
         let frame = Frame(
             streamID: 9, type: .request, payload: ByteBuffer(repeating: 1, count: FrameHeader.maximumPayloadLength + 1))
         var buffer = ByteBuffer()
-        #expect(throws: FrameError.payloadTooLarge(streamID: 9, length: frame.payload.readableBytes, maximum: 4 << 20)) {
+        #expect(throws: FrameError.payloadTooLarge(streamID: 9, length: frame.payload.readableBytes, maximum: 4 << 20))
+        {
             try frame.encode(into: &buffer)
         }
     }

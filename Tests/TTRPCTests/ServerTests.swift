@@ -26,13 +26,16 @@ private struct ConvertibleError: TTRPCStatusConvertible {
 
 @Suite("TTRPC server")
 struct ServerTests {
-    @Test("a call is answered with OK and the handler's payload", arguments: [TTRPCServer.HandlerExecution.concurrent, .eventLoop])
+    @Test(
+        "a call is answered with OK and the handler's payload",
+        arguments: [TTRPCServer.HandlerExecution.concurrent, .eventLoop])
     func echo(execution: TTRPCServer.HandlerExecution) async throws {
         var configuration = TTRPCServer.Configuration()
         configuration.handlerExecution = execution
         try await withServer(TestServices.registry(), configuration: configuration) { _, path, group in
             try await withRawConnection(to: path, group: group) { connection in
-                try await connection.send(makeRequest(service: TestServices.echo, method: "Echo", payload: [1, 2, 3]), streamID: 1)
+                try await connection.send(
+                    makeRequest(service: TestServices.echo, method: "Echo", payload: [1, 2, 3]), streamID: 1)
                 let (streamID, response) = try await connection.response()
                 #expect(streamID == 1)
                 #expect(response.hasStatus)
@@ -93,7 +96,8 @@ struct ServerTests {
         try await withServer(TestServices.registry()) { _, path, group in
             try await withRawConnection(to: path, group: group) { connection in
                 // Field 1 declared as 100 bytes long with only 2 present.
-                try await connection.send(Frame(streamID: 3, type: .request, payload: ByteBuffer(bytes: [0x0A, 100, 1, 2])))
+                try await connection.send(
+                    Frame(streamID: 3, type: .request, payload: ByteBuffer(bytes: [0x0A, 100, 1, 2])))
                 let (streamID, response) = try await connection.response()
                 #expect(streamID == 3)
                 #expect(response.status.code == TTRPCStatusCode.invalidArgument.rawValue)
@@ -109,7 +113,8 @@ struct ServerTests {
                 for type in [FrameType.data, .response, FrameType(rawValue: 0), FrameType(rawValue: 200)] {
                     try await connection.send(Frame(streamID: 1, type: type, payload: ByteBuffer(bytes: [1, 2, 3])))
                 }
-                try await connection.send(makeRequest(service: TestServices.echo, method: "Echo", payload: [4]), streamID: 1)
+                try await connection.send(
+                    makeRequest(service: TestServices.echo, method: "Echo", payload: [4]), streamID: 1)
                 let (streamID, response) = try await connection.response()
                 #expect(streamID == 1)
                 #expect(Array(response.payload) == [4])
@@ -138,7 +143,8 @@ struct ServerTests {
                     try await connection.send(Array(piece[0..<count]))
                     sent += count
                 }
-                try await connection.send(makeRequest(service: TestServices.echo, method: "Echo", payload: [7]), streamID: 3)
+                try await connection.send(
+                    makeRequest(service: TestServices.echo, method: "Echo", payload: [7]), streamID: 3)
                 let (nextID, next) = try await connection.response()
                 #expect(nextID == 3)
                 #expect(next.status.code == 0 && Array(next.payload) == [7])
@@ -189,7 +195,8 @@ struct ServerTests {
                 }
                 if round % 3 == 0 {
                     // Keep a plausible header so the body reaches request decoding.
-                    bytes.replaceSubrange(0..<min(10, bytes.count), with: [0, 0, 0, UInt8(min(bytes.count, 250)), 0, 0, 0, 1, 1, 0])
+                    bytes.replaceSubrange(
+                        0..<min(10, bytes.count), with: [0, 0, 0, UInt8(min(bytes.count, 250)), 0, 0, 0, 1, 1, 0])
                 }
                 let chunked = bytes
                 try await withRawConnection(to: path, group: group, timeout: .seconds(5)) { connection in
@@ -324,7 +331,8 @@ struct ServerTests {
         try await withTemporaryDirectory { directory in
             let group = TTRPCEventLoopGroup.make()
             let path = directory + "/s.sock"
-            let server = try await TTRPCServer.bind(unixDomainSocketPath: path, registry: TestServices.registry(), group: group)
+            let server = try await TTRPCServer.bind(
+                unixDomainSocketPath: path, registry: TestServices.registry(), group: group)
             var info = stat()
             #expect(stat(path, &info) == 0)
             #expect(info.st_mode & 0o777 == 0o600)
@@ -361,8 +369,13 @@ struct ServerTests {
                 #expect(Array(payload) == [3, 1])
             }
             await server.close()
-            // The server owned the descriptor and closed it.
-            #expect(fcntl(descriptor, F_GETFD) == -1)
+            // The server owned the descriptor and closed it: the path no longer accepts connections.
+            try await withClient(path, group: group) { client in
+                let error = await #expect(throws: TTRPCError.self) {
+                    try await client.call(service: TestServices.echo, method: "Echo", payload: Data())
+                }
+                #expect(error?.code == .unavailable)
+            }
             try await group.shutdownGracefully()
         }
     }
@@ -394,7 +407,8 @@ struct ServerTests {
         try await withTemporaryDirectory { directory in
             let group = TTRPCEventLoopGroup.make()
             let path = directory + "/g.sock"
-            let server = try await TTRPCServer.bind(unixDomainSocketPath: path, registry: TestServices.registry(), group: group)
+            let server = try await TTRPCServer.bind(
+                unixDomainSocketPath: path, registry: TestServices.registry(), group: group)
             let client = TTRPCClient(unixDomainSocketPath: path, group: group)
             try await client.connect()
             let slow = Task {

@@ -108,7 +108,8 @@ final class RawConnection {
 
     /// Sends a Request frame for `request` on `streamID`.
     func send(_ request: Ttrpc_Request, streamID: UInt32) async throws {
-        try await send(Frame(streamID: streamID, type: .request, payload: ByteBuffer(bytes: request.serializedBytes() as [UInt8])))
+        try await send(
+            Frame(streamID: streamID, type: .request, payload: ByteBuffer(bytes: request.serializedBytes() as [UInt8])))
     }
 
     /// Half-closes the connection: the server sees end of input.

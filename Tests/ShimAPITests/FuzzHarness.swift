@@ -1,0 +1,1 @@
+../../Fuzz/ttrpc-fuzz/FuzzHarness.swift
