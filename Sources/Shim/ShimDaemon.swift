@@ -56,7 +56,9 @@ public struct ShimDaemon {
                 unixDomainSocketPath: SocketAddress(parsing: flags.socket).path, registry: registry, group: group,
                 configuration: configuration)
         }
-        log.info("serving", [("pid", "\(getpid())")])
+        // Known now, while the bundle exists: containerd removes the bundle right after Shutdown.
+        let socketPath = await server.localAddress?.pathname
+        log.info("serving", [("pid", "\(getpid())"), ("socket", socketPath ?? "?")])
 
         var reason = "unknown"
         for await request in shutdownRequests {
@@ -68,9 +70,7 @@ public struct ShimDaemon {
         try? await Task.sleep(for: .milliseconds(10))
         await publisher.flush()
         await server.close(gracePeriod: .seconds(1))
-        if let address = readFile("\(flags.bundle.isEmpty ? "." : flags.bundle)/address") {
-            unlink(SocketAddress(parsing: String(decoding: address, as: UTF8.self)).path)
-        }
+        if let socketPath { unlink(socketPath) }
         try? await group.shutdownGracefully()
     }
 
