@@ -72,10 +72,12 @@ harness_stop() {
   fi
   # Shims whose command line names our base (bundle or address) are ours.
   for pid in $(pgrep -f "$HARNESS_BASE" || true); do kill -9 "$pid" 2>/dev/null || true; done
-  grep " $HARNESS_BASE" /proc/self/mounts | awk '{print $2}' | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+  { grep " $HARNESS_BASE" /proc/self/mounts || true; } | awk '{print $2}' | sort -r |
+    while read -r m; do umount -l "$m" 2>/dev/null || true; done
   for c in /sys/fs/cgroup/*/"$HARNESS_NS" /sys/fs/cgroup/"$HARNESS_NS"; do
     [ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} \; 2>/dev/null || true
   done
   rm -rf "$HARNESS_BASE"
   HARNESS_BASE=
+  return 0
 }

@@ -19,7 +19,7 @@ platform = "ptrace"
 network = "none"
 TOML
 
-echo "== containerd $(containerd --version | awk '{print $3}'), $(runsc --version | head -1), shim $("$shim" -v | head -1)"
+echo "== containerd $(containerd --version | awk '{print $3}'), $(runsc --version | head -1), shim $("$shim" -v | sed -n "s/.*Version: //p")"
 hctr run --rm --fifo-dir "$HARNESS_BASE/fifo" --runtime io.containerd.runsc.v1 \
   --runtime-config-path "$HARNESS_BASE/runsc.toml" "$HARNESS_IMAGE" gvisor-demo \
   sh -c 'echo "Hello from a gVisor sandbox started by containerd through containerd-shim-runsc-v1"; echo; echo "== dmesg inside the sandbox"; dmesg'

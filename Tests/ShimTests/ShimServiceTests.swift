@@ -1,0 +1,110 @@
+import Glibc
+import NIOPosix
+import ShimAPI
+import SwiftProtobuf
+import TTRPC
+import Testing
+
+@testable import Shim
+
+/// Bad Create requests are refused with a code and a message that names the problem, before any
+/// runsc process or mount exists. (The successful paths run end to end in integration/.)
+struct ShimServiceTests {
+    private func withService(_ body: (ShimService) async throws -> Void) async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let log = ShimLog(minimumLevel: .error, fd: -1)
+        let publisher = EventPublisher(namespace: "test", log: log) { _ in }
+        let service = ShimService(
+            settings: .init(namespace: "test"), eventLoop: group.next(), reaper: Reaper(), publisher: publisher,
+            log: log, onIdleShutdown: {})
+        try await body(service)
+        try await group.shutdownGracefully()
+    }
+
+    private func context() -> TTRPCRequestContext {
+        TTRPCRequestContext(service: TaskMethods.service, method: "Create", streamID: 1)
+    }
+
+    private func expectCode(
+        _ code: TTRPCStatusCode, containing text: String, _ operation: () async throws -> Void
+    ) async {
+        do {
+            try await operation()
+            Issue.record("expected \(code), but the call succeeded")
+        } catch let error as TTRPCError {
+            #expect(error.code == code)
+            #expect(error.message.contains(text), "message: \(error.message)")
+        } catch {
+            Issue.record("unexpected error \(error)")
+        }
+    }
+
+    @Test(arguments: ["../etc", "a/b", "", String(repeating: "x", count: 77)])
+    func badIDsAreInvalidArguments(id: String) async throws {
+        try await withService { service in
+            await expectCode(.invalidArgument, containing: "container id") {
+                _ = try await service.create(
+                    .with {
+                        $0.id = id; $0.bundle = "/tmp/nonexistent"
+                    }, context: context())
+            }
+        }
+    }
+
+    @Test func malformedRunscTOMLNamesFileAndLine() async throws {
+        let path = "/tmp/shim-service-test-\(getpid()).toml"
+        try writeAtomically(path: path, bytes: Array("root = \"x\"\n[runsc_config\n".utf8))
+        defer { unlink(path) }
+        try await withService { service in
+            var options = Runtimeoptions_V1_Options()
+            options.configPath = path
+            let any = try TypeURL.pack(options)
+            await expectCode(.invalidArgument, containing: path) {
+                _ = try await service.create(
+                    .with {
+                        $0.id = "c1"
+                        $0.bundle = "/tmp/nonexistent"
+                        $0.options = any
+                    }, context: context())
+            }
+            // The id was released: the same Create fails the same way, not with AlreadyExists.
+            await expectCode(.invalidArgument, containing: "line 2") {
+                _ = try await service.create(
+                    .with {
+                        $0.id = "c1"
+                        $0.bundle = "/tmp/nonexistent"
+                        $0.options = any
+                    }, context: context())
+            }
+        }
+    }
+
+    @Test func unsupportedOptionsTypeIsNamed() async throws {
+        try await withService { service in
+            var any = Google_Protobuf_Any()
+            any.typeURL = "containerd.runc.v1.Options"
+            await expectCode(.invalidArgument, containing: "containerd.runc.v1.Options") {
+                _ = try await service.create(
+                    .with {
+                        $0.id = "c2"
+                        $0.bundle = "/tmp/nonexistent"
+                        $0.options = any
+                    }, context: context())
+            }
+        }
+    }
+
+    @Test func unknownContainersAreNotFound() async throws {
+        try await withService { service in
+            await expectCode(.notFound, containing: "nope") {
+                _ = try await service.state(.with { $0.id = "nope" }, context: context())
+            }
+            await expectCode(.notFound, containing: "exec1") {
+                _ = try await service.kill(
+                    .with {
+                        $0.id = "nope"; $0.execID = "exec1"
+                    }, context: context())
+            }
+        }
+    }
+}
