@@ -84,7 +84,8 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "ShimAPITests", dependencies: ["ShimAPI", "TTRPC"] + nio, swiftSettings: strict),
         .testTarget(name: "GVisorConfigTests", dependencies: ["GVisorConfig"], swiftSettings: strict),
-        .testTarget(name: "ShimTests", dependencies: ["Shim", "ShimAPI", "TTRPC", protobuf] + nio, swiftSettings: strict),
+        .testTarget(
+            name: "ShimTests", dependencies: ["Shim", "ShimAPI", "TTRPC", protobuf] + nio, swiftSettings: strict),
         .testTarget(name: "RunscTests", dependencies: ["Runsc"], swiftSettings: strict),
     ]
 )
