@@ -22,23 +22,13 @@ public enum DaemonLauncher {
         }
         posix_spawn_file_actions_adddup2(&actions, source, 3)
 
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var all = sigset_t()
-        var none = sigset_t()
-        sigfillset(&all)
-        sigemptyset(&none)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setflags(
-            &attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK) | cshim_posix_spawn_setsid())
-
         let arguments = [argv0] + flags.daemonArguments()
         let env = environment.map { "\($0.key)=\($0.value)" }
         var pid: pid_t = 0
-        let rc = withCStrings(arguments) { argv in
-            withCStrings(env) { envp in posix_spawn(&pid, executable, &actions, &attributes, argv, envp) }
+        let rc = withDefaultSignals(extraFlags: cshim_posix_spawn_setsid()) { attributes in
+            withCStrings(arguments) { argv in
+                withCStrings(env) { envp in posix_spawn(&pid, executable, &actions, &attributes, argv, envp) }
+            }
         }
         guard rc == 0 else { throw SystemError(operation: "spawn shim daemon \(executable)", errno: rc) }
         return pid
@@ -50,4 +40,20 @@ func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?
     let pointers = strings.map { strdup($0) } + [nil]
     defer { pointers.forEach { free($0) } }
     return body(pointers)
+}
+
+/// posix_spawn attributes that give the child default signal handlers and an empty signal mask:
+/// the shim blocks and ignores signals its children must not inherit that way.
+func withDefaultSignals<R>(extraFlags: Int16 = 0, _ body: (inout posix_spawnattr_t) -> R) -> R {
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var all = sigset_t()
+    var none = sigset_t()
+    sigfillset(&all)
+    sigemptyset(&none)
+    posix_spawnattr_setsigdefault(&attributes, &all)
+    posix_spawnattr_setsigmask(&attributes, &none)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK) | extraFlags)
+    return body(&attributes)
 }

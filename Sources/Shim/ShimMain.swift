@@ -1,3 +1,4 @@
+import GVisorConfig
 import Glibc
 
 /// The `containerd-shim-runsc-v1` program: containerd's command line in, the right action out.
@@ -21,7 +22,7 @@ public enum ShimMain {
         let cwd = currentDirectory()
         switch flags.action {
         case .start:
-            let stdin = readAll(fd: STDIN_FILENO) ?? []
+            let stdin = (try? ConfigFile.readBytes("-")) ?? []
             let start = ShimStart(flags: flags, bundle: cwd, stdin: stdin, environment: environment)
             do {
                 let answer = try start.run { daemonFlags, listener in

@@ -1,4 +1,5 @@
 import FoundationEssentials
+import GVisorConfig
 import Runsc
 
 /// What the `delete` action needs after the daemon is gone (killed, or never answered): how to
@@ -19,7 +20,8 @@ struct ShimState: Codable, Equatable {
     func write(to bundle: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        try writeAtomically(path: "\(bundle)/\(ShimState.fileName)", bytes: Array(try encoder.encode(self)))
+        let json = String(decoding: try encoder.encode(self), as: UTF8.self)
+        try ConfigFile.writeAtomically(json, to: "\(bundle)/\(ShimState.fileName)")
     }
 
     static func read(from bundle: String) -> ShimState? {

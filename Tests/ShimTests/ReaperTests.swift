@@ -35,17 +35,8 @@ struct ReaperTests {
         let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/sh"), strdup("-c"), strdup(script), nil]
         defer { argv.forEach { free($0) } }
         // Default dispositions and an empty mask: the test runner may ignore or block SIGTERM.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var all = sigset_t()
-        var none = sigset_t()
-        sigfillset(&all)
-        sigemptyset(&none)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-        #expect(posix_spawn(&pid, "/bin/sh", nil, &attributes, argv, environ) == 0)
+        let rc = withDefaultSignals { posix_spawn(&pid, "/bin/sh", nil, &$0, argv, environ) }
+        #expect(rc == 0)
         var status: Int32 = 0
         #expect(waitpid(pid, &status, 0) == pid)
         #expect(Reaper.exitStatus(fromWaitStatus: status) == expected)

@@ -1,3 +1,4 @@
+import GVisorConfig
 import Glibc
 import NIOPosix
 import ShimAPI
@@ -39,6 +40,16 @@ struct ShimServiceTests {
         }
     }
 
+    private func createRequest(id: String, options: Google_Protobuf_Any? = nil)
+        -> Containerd_Task_V2_CreateTaskRequest
+    {
+        .with {
+            $0.id = id
+            $0.bundle = "/tmp/nonexistent"
+            if let options { $0.options = options }
+        }
+    }
+
     @Test(arguments: ["../etc", "a/b", "", String(repeating: "x", count: 77)])
     func badIDsAreInvalidArguments(id: String) async throws {
         try await withService { service in
@@ -53,28 +64,18 @@ struct ShimServiceTests {
 
     @Test func malformedRunscTOMLNamesFileAndLine() async throws {
         let path = "/tmp/shim-service-test-\(getpid()).toml"
-        try writeAtomically(path: path, bytes: Array("root = \"x\"\n[runsc_config\n".utf8))
+        try ConfigFile.writeAtomically("root = \"x\"\n[runsc_config\n", to: path)
         defer { unlink(path) }
         try await withService { service in
             var options = Runtimeoptions_V1_Options()
             options.configPath = path
             let any = try TypeURL.pack(options)
             await expectCode(.invalidArgument, containing: path) {
-                _ = try await service.create(
-                    .with {
-                        $0.id = "c1"
-                        $0.bundle = "/tmp/nonexistent"
-                        $0.options = any
-                    }, context: context())
+                _ = try await service.create(createRequest(id: "c1", options: any), context: context())
             }
             // The id was released: the same Create fails the same way, not with AlreadyExists.
             await expectCode(.invalidArgument, containing: "line 2") {
-                _ = try await service.create(
-                    .with {
-                        $0.id = "c1"
-                        $0.bundle = "/tmp/nonexistent"
-                        $0.options = any
-                    }, context: context())
+                _ = try await service.create(createRequest(id: "c1", options: any), context: context())
             }
         }
     }
@@ -84,12 +85,7 @@ struct ShimServiceTests {
             var any = Google_Protobuf_Any()
             any.typeURL = "containerd.runc.v1.Options"
             await expectCode(.invalidArgument, containing: "containerd.runc.v1.Options") {
-                _ = try await service.create(
-                    .with {
-                        $0.id = "c2"
-                        $0.bundle = "/tmp/nonexistent"
-                        $0.options = any
-                    }, context: context())
+                _ = try await service.create(createRequest(id: "c2", options: any), context: context())
             }
         }
     }
