@@ -157,3 +157,12 @@ test_99_nothing_left_behind() {
   left=$(grep "$HARNESS_BASE/state" /proc/self/mounts || true)
   [ -z "$left" ] || { echo "mounts left: $left"; return 1; }
 }
+
+test_20_runsc_failure_carries_runscs_message() {
+  local toml=$HARNESS_BASE/badflag.toml out
+  printf 'root = "%s"\n[runsc_config]\nplatform = "ptrace"\nnetwork = "none"\nno-such-flag = "1"\n' \
+    "$HARNESS_BASE/runsc-root" >"$toml"
+  out=$(GV_TOML=$toml gvrun sh-badflag --rm -- echo never 2>&1) && { echo "run succeeded with a bad flag"; return 1; }
+  hctr containers delete sh-badflag >/dev/null 2>&1
+  [[ $out == *"no-such-flag"* ]] || { echo "error does not carry runsc's message: $out"; return 1; }
+}

@@ -1,0 +1,106 @@
+import ShimAPI
+import SwiftProtobuf
+import Testing
+
+@testable import Shim
+
+/// `start` answers in the form each containerd version reads.
+struct ShimStartTests {
+    private func start(stdin: [UInt8] = [], environment: [String: String] = [:]) throws -> ShimStart {
+        var flags = ShimFlags()
+        flags.namespace = "k8s.io"
+        flags.id = "abc"
+        flags.address = "/run/containerd/containerd.sock"
+        return ShimStart(flags: flags, bundle: "/nonexistent", stdin: stdin, environment: environment)
+    }
+
+    private let address = SocketAddress(path: "/run/containerd/s/x")
+
+    @Test func containerd16GetsTheBareAddress() throws {
+        #expect(try start().answer(address: address) == Array("unix:///run/containerd/s/x".utf8))
+    }
+
+    @Test func containerd17GetsJSON() throws {
+        let answer = try start(environment: ["MAX_SHIM_VERSION": "2"]).answer(address: address)
+        #expect(
+            String(decoding: answer, as: UTF8.self)
+                == #"{"version":2,"address":"unix:///run/containerd/s/x","protocol":"ttrpc"}"#)
+    }
+
+    @Test func containerd23GetsABootstrapResult() throws {
+        var params = Containerd_Runtime_Bootstrap_V1_BootstrapParams()
+        params.instanceID = "abc"
+        params.namespace = "k8s.io"
+        let answer = try start(stdin: try params.serializedBytes(), environment: ["MAX_SHIM_VERSION": "2"])
+            .answer(address: address)
+        let result = try Containerd_Runtime_Bootstrap_V1_BootstrapResult(serializedBytes: answer)
+        #expect(result.version == 2)
+        #expect(result.address == "unix:///run/containerd/s/x")
+        #expect(result.protocol == "ttrpc")
+    }
+
+    @Test func runtimeOptionsOnStdinAreNotMistakenForBootstrapParams() throws {
+        var options = Runtimeoptions_V1_Options()
+        options.configPath = "/etc/containerd/runsc.toml"
+        let any = try TypeURL.pack(options)
+        let answer = try start(stdin: try any.serializedBytes()).answer(address: address)
+        #expect(answer == Array("unix:///run/containerd/s/x".utf8))
+    }
+
+    @Test func missingNamespaceIsRefused() {
+        var flags = ShimFlags()
+        flags.id = "abc"
+        flags.address = "/a"
+        #expect(throws: ShimStart.Failure.self) {
+            _ = try ShimStart(flags: flags, bundle: "/nonexistent", stdin: [], environment: [:]).run { _, _ in 0 }
+        }
+    }
+}
+
+/// Events leave in order, survive a failed forward, and are never lost silently.
+struct EventPublisherTests {
+    actor Received {
+        var topics: [String] = []
+        var failuresLeft = 1
+        func record(_ topic: String) throws {
+            if failuresLeft > 0 {
+                failuresLeft -= 1
+                throw TestFailure()
+            }
+            topics.append(topic)
+        }
+    }
+
+    struct TestFailure: Error {}
+
+    @Test func ordersAndRetries() async {
+        let received = Received()
+        var policy = EventPublisher.Policy()
+        policy.backoff = .milliseconds(1)
+        let publisher = EventPublisher(namespace: "ns", policy: policy, log: ShimLog(minimumLevel: .error, fd: -1)) {
+            envelope in
+            #expect(envelope.namespace == "ns")
+            #expect(!envelope.event.typeURL.contains("/"))
+            try await received.record(envelope.topic)
+        }
+        await publisher.publish(Containerd_Events_TaskCreate.with { $0.containerID = "c" })
+        await publisher.publish(Containerd_Events_TaskStart.with { $0.containerID = "c" })
+        await publisher.publish(Containerd_Events_TaskExit.with { $0.containerID = "c" })
+        await publisher.flush()
+        #expect(await received.topics == ["/tasks/create", "/tasks/start", "/tasks/exit"])
+        #expect(await publisher.dropped == 0)
+    }
+
+    @Test func boundedQueueDropsTheOldest() async {
+        var policy = EventPublisher.Policy()
+        policy.capacity = 2
+        policy.attempts = 1
+        let publisher = EventPublisher(namespace: "ns", policy: policy, log: ShimLog(minimumLevel: .error, fd: -1)) {
+            _ in try await Task.sleep(for: .milliseconds(50))
+        }
+        for _ in 0..<5 { await publisher.publish(Containerd_Events_TaskOOM.with { $0.containerID = "c" }) }
+        await publisher.flush()
+        #expect(await publisher.dropped >= 2)
+        #expect(await publisher.forwarded + publisher.dropped == 5)
+    }
+}
