@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 
 int cshim_set_child_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); }
@@ -19,3 +20,9 @@ pid_t cshim_peer_pid(int fd) {
 }
 
 short cshim_posix_spawn_setsid(void) { return POSIX_SPAWN_SETSID; }
+
+int cshim_pending_bytes(int fd) {
+    int n = 0;
+    if (ioctl(fd, FIONREAD, &n) != 0) return -1;
+    return n;
+}

@@ -1,3 +1,4 @@
+import CShim
 import Glibc
 import NIOCore
 import Runsc
@@ -20,6 +21,9 @@ final class ContainerIO: @unchecked Sendable {
     private(set) var childStderr: CInt = -1
     /// The extra writer that keeps the stdin FIFO from reporting end-of-file until CloseIO.
     private var stdinKeepAlive: CInt = -1
+    /// A second reader of the stdin FIFO, only to ask how much is still unread.
+    private var stdinProbe: CInt = -1
+    private var stdinRelay: StdioRelay.Handle?
     private var outputRelays: [EventLoopFuture<Void>] = []
     private let eventLoop: EventLoop
 
@@ -61,10 +65,26 @@ final class ContainerIO: @unchecked Sendable {
         childStderr = -1
     }
 
-    /// CloseIO: stdin reaches end-of-file once containerd's writer is gone too.
+    /// Releases the stdin FIFO without ending the process's stdin (container deletion).
     func closeStdin() {
         if stdinKeepAlive >= 0 { close(stdinKeepAlive) }
+        if stdinProbe >= 0 { close(stdinProbe) }
         stdinKeepAlive = -1
+        stdinProbe = -1
+    }
+
+    /// CloseIO: the process's stdin ends once what the client wrote has been relayed. The client
+    /// may keep its FIFO handle open, so end-of-file is not waited for; unread bytes are (briefly).
+    func endStdin() async {
+        guard let relay = stdinRelay else { return }
+        stdinRelay = nil
+        if stdinProbe >= 0 {
+            for _ in 0..<200 where cshim_pending_bytes(stdinProbe) > 0 {
+                try? await Task.sleep(for: .milliseconds(5))
+            }
+        }
+        relay.finish()
+        closeStdin()
     }
 
     /// Completes when stdout and stderr were copied to the end, or after `timeout` (a process
@@ -89,7 +109,7 @@ final class ContainerIO: @unchecked Sendable {
         }
         setCloseOnExec(fds[0])
         setCloseOnExec(fds[1])
-        outputRelays.append(StdioRelay.start(from: fds[0], to: sink, on: eventLoop))
+        outputRelays.append(StdioRelay.start(from: fds[0], to: sink, on: eventLoop).done)
         return fds[1]
     }
 
@@ -98,6 +118,7 @@ final class ContainerIO: @unchecked Sendable {
         guard source >= 0 else { throw Failure(description: "open stdin \(path): \(String(cString: strerror(errno)))") }
         if isFIFO(source) {
             stdinKeepAlive = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC)
+            stdinProbe = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         }
         var fds: [CInt] = [0, 0]
         guard pipe(&fds) == 0 else {
@@ -106,7 +127,7 @@ final class ContainerIO: @unchecked Sendable {
         }
         setCloseOnExec(fds[0])
         setCloseOnExec(fds[1])
-        _ = StdioRelay.start(from: source, to: fds[1], on: eventLoop)
+        stdinRelay = StdioRelay.start(from: source, to: fds[1], on: eventLoop)
         return fds[0]
     }
 

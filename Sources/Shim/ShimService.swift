@@ -311,7 +311,8 @@ public final class ShimService: TaskService {
     {
         try Self.rejectExec(request.execID)
         let container = try await table.get(request.id)
-        if request.stdin { container.io.closeStdin() }
+        log.debug("CloseIO", [("id", request.id), ("stdin", "\(request.stdin)")])
+        if request.stdin { await container.io.endStdin() }
         return Google_Protobuf_Empty()
     }
 

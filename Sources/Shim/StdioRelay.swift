@@ -6,10 +6,25 @@ import NIOPosix
 /// runsc's processes write to and read from. Backpressure is the sink's writability; end of input
 /// closes the sink once everything was written.
 enum StdioRelay {
+    /// A running relay.
+    struct Handle: Sendable {
+        /// Completes when the source reached its end (or was finished) and the sink was closed.
+        let done: EventLoopFuture<Void>
+        fileprivate let source: EventLoopFuture<Channel>
+
+        /// Ends the relay as if the source had reached its end: what was read is still written,
+        /// then the sink closes. For stdin, whose FIFO may never report end-of-file.
+        func finish() {
+            source.whenSuccess { channel in
+                channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+            }
+        }
+    }
+
     /// Starts relaying `source` → `sink`. Both descriptors are owned by the relay from now on.
-    /// The returned future completes when the source reached its end and the sink was closed.
-    static func start(from source: CInt, to sink: CInt, on eventLoop: EventLoop) -> EventLoopFuture<Void> {
+    static func start(from source: CInt, to sink: CInt, on eventLoop: EventLoop) -> Handle {
         let done = eventLoop.makePromise(of: Void.self)
+        let sourcePromise = eventLoop.makePromise(of: Channel.self)
         let sinkChannel = NIOPipeBootstrap(group: eventLoop)
             .channelInitializer { channel in channel.eventLoop.makeSucceededVoidFuture() }
             .takingOwnershipOfDescriptor(output: sink)
@@ -28,12 +43,19 @@ enum StdioRelay {
                     }
                 }
                 .takingOwnershipOfDescriptor(input: source)
-                .whenFailure { error in
-                    sinkChannel.close(promise: nil)
-                    done.fail(error)
+                .whenComplete { result in
+                    switch result {
+                    case .success(let channel):
+                        sourcePromise.succeed(channel)
+                    case .failure(let error):
+                        sinkChannel.close(promise: nil)
+                        sourcePromise.fail(error)
+                        done.fail(error)
+                    }
                 }
         }
-        return done.futureResult
+        sinkChannel.whenFailure { sourcePromise.fail($0) }
+        return Handle(done: done.futureResult, source: sourcePromise.futureResult)
     }
 
     private final class Forwarder: ChannelInboundHandler, @unchecked Sendable {

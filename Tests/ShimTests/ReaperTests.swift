@@ -54,7 +54,7 @@ struct StdioRelayTests {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let input = makePipe()
         let output = makePipe()
-        let done = StdioRelay.start(from: input.read, to: output.write, on: group.next())
+        let done = StdioRelay.start(from: input.read, to: output.write, on: group.next()).done
 
         // More than a pipe buffer, so backpressure is exercised while the reader is slow.
         let payload = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }

@@ -16,4 +16,7 @@ pid_t cshim_peer_pid(int fd);
 /// posix_spawn's POSIX_SPAWN_SETSID flag (glibc 2.26+), which Swift's Glibc module does not export.
 short cshim_posix_spawn_setsid(void);
 
+/// Bytes waiting to be read from a pipe or FIFO (FIONREAD), or -1.
+int cshim_pending_bytes(int fd);
+
 #endif
