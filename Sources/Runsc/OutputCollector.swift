@@ -36,18 +36,7 @@ final class OutputCollector: Sendable {
         POSIX.setNonBlocking(wake.read)
         POSIX.setNonBlocking(wake.write)
         self.wake = wake
-        var attributes = pthread_attr_t()
-        pthread_attr_init(&attributes)
-        defer { pthread_attr_destroy(&attributes) }
-        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
-        pthread_attr_setstacksize(&attributes, 512 << 10)
-        var thread = pthread_t()
-        let created = pthread_create(
-            &thread, &attributes,
-            { argument in
-                Unmanaged<OutputCollector>.fromOpaque(argument!).takeUnretainedValue().run()
-                return nil
-            }, Unmanaged.passUnretained(self).toOpaque())
+        let created = POSIX.detachedThread { [unowned self] in self.run() }
         guard created == 0 else { fatalError("OutputCollector: cannot start its thread (errno \(created))") }
     }
 

@@ -6,6 +6,30 @@ import Glibc
 /// import; they are looked up once with `dlsym` (present in every glibc since 2.9 and 2.34) and the code
 /// falls back to the portable calls where they are missing.
 enum POSIX {
+    /// Runs `body` on a new detached thread with a small stack; returns pthread_create's result
+    /// (0 on success). The driver's helper threads only block in syscalls.
+    static func detachedThread(_ body: @escaping @Sendable () -> Void) -> Int32 {
+        final class Box: Sendable {
+            let body: @Sendable () -> Void
+            init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+        }
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        defer { pthread_attr_destroy(&attributes) }
+        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
+        pthread_attr_setstacksize(&attributes, 512 << 10)
+        let box = Unmanaged.passRetained(Box(body))
+        var thread = pthread_t()
+        let created = pthread_create(
+            &thread, &attributes,
+            { argument in
+                Unmanaged<Box>.fromOpaque(argument!).takeRetainedValue().body()
+                return nil
+            }, box.toOpaque())
+        if created != 0 { box.release() }
+        return created
+    }
+
     struct Failure: Error {
         var call: String
         var errno: Int32

@@ -11,22 +11,9 @@ public struct ThreadWaiter: ChildWaiter {
     public func watch(spawn: () throws -> Int32) throws -> WatchedChild {
         let pid = try spawn()
         let job = WaitJob(pid: pid)
-        let unmanaged = Unmanaged.passRetained(job)
-        var attributes = pthread_attr_t()
-        pthread_attr_init(&attributes)
-        defer { pthread_attr_destroy(&attributes) }
-        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
-        pthread_attr_setstacksize(&attributes, 512 << 10)
-        var thread = pthread_t()
-        let created = pthread_create(
-            &thread, &attributes,
-            { argument in
-                Unmanaged<WaitJob>.fromOpaque(argument!).takeRetainedValue().run()
-                return nil
-            }, unmanaged.toOpaque())
+        let created = POSIX.detachedThread { job.run() }
         if created != 0 {
             // Without a thread there is no way to wait; do not leave an unreaped child behind.
-            unmanaged.release()
             _ = kill(pid, SIGKILL)
             job.run()
             throw ChildWaitError(pid: pid, errno: created)
