@@ -163,8 +163,7 @@ actor Container {
         } catch {
             log.warning("runsc delete failed", [("id", id.rawValue), ("error", "\(error)")])
         }
-        io.closeChildEnds()
-        io.closeStdin()
+        io.releaseAll()
         releaseHostResources()
         return process
     }

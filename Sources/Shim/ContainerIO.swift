@@ -42,8 +42,7 @@ final class ContainerIO: @unchecked Sendable {
             if !paths.stderr.isEmpty { childStderr = try relayOutput(to: paths.stderr) }
             if !paths.stdin.isEmpty { childStdin = try relayInput(from: paths.stdin) }
         } catch {
-            closeChildEnds()
-            closeStdin()
+            releaseAll()
             throw error
         }
     }
@@ -63,6 +62,13 @@ final class ContainerIO: @unchecked Sendable {
         childStdin = -1
         childStdout = -1
         childStderr = -1
+    }
+
+    /// Drops every descriptor this object still holds (Create failed, or the container is deleted);
+    /// the output relays end by themselves when the container's side of their pipes closes.
+    func releaseAll() {
+        closeChildEnds()
+        closeStdin()
     }
 
     /// Releases the stdin FIFO without ending the process's stdin (container deletion).

@@ -81,9 +81,12 @@ public final class ShimService: TaskService {
     {
         let bundle = request.bundle
         let config = try loadConfig(options: request.hasOptions ? request.options : nil)
-        let annotations = try readAnnotations(bundle: bundle)
-        let isSubcontainer =
-            (annotations[CRIAnnotations.containerType] ?? annotations[CRIAnnotations.crioContainerType]) == "container"
+        let isSubcontainer: Bool
+        switch SpecAnnotations.read(bundle: bundle) {
+        case .found(let spec): isSubcontainer = spec.isSubcontainer
+        case .missing: throw TTRPCError.invalidArgument("\(bundle)/config.json: cannot read the OCI runtime spec")
+        case .invalid(let message): throw TTRPCError.invalidArgument(message)
+        }
 
         let rootfs = "\(bundle)/rootfs"
         if mkdir(rootfs, 0o711) != 0 && errno != EEXIST {
@@ -132,16 +135,14 @@ public final class ShimService: TaskService {
                 id: id.rawValue, options: CreateOptions(bundle: bundle, pidFile: pidFile),
                 stdio: isSubcontainer ? .null : io.runscStdio)
         } catch {
-            io.closeChildEnds()
-            io.closeStdin()
+            io.releaseAll()
             throw Container.rpcError(error)
         }
         if !isSubcontainer { io.closeChildEnds() }
         let pid: Int32
         do { pid = try RunscClient.readPidFile(pidFile) } catch {
             try? await client.delete(id: id.rawValue, options: DeleteOptions(force: true))
-            io.closeChildEnds()
-            io.closeStdin()
+            io.releaseAll()
             throw TTRPCError.internal("runsc create left no usable pid file: \(error)")
         }
         succeeded = true
@@ -184,17 +185,6 @@ public final class ShimService: TaskService {
     private func withLogRoot(_ config: RunscShimConfig) -> RunscShimConfig {
         guard let root = settings.logRoot else { return config }
         return config.rewritingPathPrefix("/var/log/runsc", to: root)
-    }
-
-    private func readAnnotations(bundle: String) throws -> [String: String] {
-        guard let bytes = readFile("\(bundle)/config.json") else {
-            throw TTRPCError.invalidArgument("\(bundle)/config.json: cannot read the OCI runtime spec")
-        }
-        do {
-            return try JSONDecoder().decode(SpecAnnotations.self, from: Data(bytes)).annotations ?? [:]
-        } catch {
-            throw TTRPCError.invalidArgument("\(bundle)/config.json: not a valid OCI runtime spec: \(error)")
-        }
     }
 
     // MARK: Lifecycle

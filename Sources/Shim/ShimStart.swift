@@ -86,15 +86,11 @@ public struct ShimStart {
 
     /// One shim per pod: containers of a CRI pod share the shim of its sandbox.
     func groupingKey() throws -> String {
-        guard let bytes = BundleFiles(directory: bundle).read("config.json") else { return flags.id }
-        let spec: SpecAnnotations
-        do {
-            spec = try JSONDecoder().decode(SpecAnnotations.self, from: Data(bytes))
-        } catch {
-            throw Failure(description: "\(bundle)/config.json: not a valid OCI runtime spec: \(error)")
+        switch SpecAnnotations.read(bundle: bundle) {
+        case .missing: return flags.id
+        case .invalid(let message): throw Failure(description: message)
+        case .found(let spec): return spec.sandboxID ?? flags.id
         }
-        let annotations = spec.annotations ?? [:]
-        return annotations[CRIAnnotations.sandboxID] ?? annotations[CRIAnnotations.crioSandboxID] ?? flags.id
     }
 
     /// The bare address for containerd 1.6, JSON for 1.7-2.2 (which set MAX_SHIM_VERSION), and a
@@ -126,6 +122,33 @@ public enum CRIAnnotations {
     public static let crioSandboxID = "io.kubernetes.cri-o.SandboxID"
 }
 
+/// The part of a bundle's OCI spec the shim reads before runsc does: its CRI annotations.
 struct SpecAnnotations: Decodable {
     var annotations: [String: String]?
+
+    enum ReadResult {
+        case found(SpecAnnotations)
+        case missing
+        /// The message names the file and what is wrong with it.
+        case invalid(String)
+    }
+
+    static func read(bundle: String) -> ReadResult {
+        guard let bytes = readFile("\(bundle)/config.json") else { return .missing }
+        do {
+            return .found(try JSONDecoder().decode(SpecAnnotations.self, from: Data(bytes)))
+        } catch {
+            return .invalid("\(bundle)/config.json: not a valid OCI runtime spec: \(error)")
+        }
+    }
+
+    /// The pod's sandbox id (containerd's or CRI-O's spelling), for app containers and the sandbox.
+    var sandboxID: String? {
+        annotations?[CRIAnnotations.sandboxID] ?? annotations?[CRIAnnotations.crioSandboxID]
+    }
+
+    /// A CRI app container joins its pod's running sandbox instead of booting one.
+    var isSubcontainer: Bool {
+        (annotations?[CRIAnnotations.containerType] ?? annotations?[CRIAnnotations.crioContainerType]) == "container"
+    }
 }
