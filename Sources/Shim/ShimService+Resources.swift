@@ -46,26 +46,34 @@ extension ShimService {
         return Google_Protobuf_Empty()
     }
 
-    /// `runsc checkpoint --image-path=<path>`; with `CheckpointOptions.exit` false the container keeps running.
+    /// `runsc checkpoint --image-path=<image>`, for checkpoints that stop the container (`--exit`).
+    ///
+    /// A checkpoint that should leave the container running is refused as Unimplemented: runsc's
+    /// `--leave-running` destroys the sandbox and restores a new one from the image, and the runsc
+    /// packaged here (20221219) panics half-way ("invalid state transition: paused => stopped"),
+    /// leaving the container dead. Refusing keeps the workload alive.
     public func checkpoint(_ request: Containerd_Task_V2_CheckpointTaskRequest, context: TTRPCRequestContext)
         async throws -> Google_Protobuf_Empty
     {
         let container = try await table.get(request.id)
-        guard !request.path.isEmpty, request.path.hasPrefix("/") else {
-            throw TTRPCError.invalidArgument("path: expected an absolute directory for the image, got \"\(request.path)\"")
-        }
-        var leaveRunning = true
+        var options = Containerd_Runc_V1_CheckpointOptions()
         if request.hasOptions, !request.options.typeURL.isEmpty {
-            do {
-                let options = try TypeURL.unpack(request.options, as: Containerd_Runc_V1_CheckpointOptions.self)
-                leaveRunning = !options.exit
-            } catch {
+            do { options = try TypeURL.unpack(request.options, as: Containerd_Runc_V1_CheckpointOptions.self) } catch {
                 throw TTRPCError.invalidArgument("options: \(error)")
             }
         }
+        let imagePath = options.imagePath.isEmpty ? request.path : options.imagePath
+        guard imagePath.hasPrefix("/") else {
+            throw TTRPCError.invalidArgument("path: expected an absolute directory for the image, got \"\(imagePath)\"")
+        }
+        guard options.exit else {
+            throw TTRPCError.unimplemented(
+                "Checkpoint: only checkpoints that stop the container (CheckpointOptions.exit) are supported; runsc's "
+                    + "--leave-running destroys and restores the sandbox, which this runsc cannot do safely")
+        }
         do {
             try await container.runsc.checkpoint(
-                id: request.id, options: CheckpointOptions(imagePath: request.path, leaveRunning: leaveRunning))
+                id: request.id, options: CheckpointOptions(imagePath: imagePath, leaveRunning: false))
         } catch {
             throw Container.rpcError(error)
         }
