@@ -32,7 +32,8 @@ extension Container {
     static func execSpec(_ spec: Google_Protobuf_Any, terminal: Bool) throws -> [UInt8] {
         var object: [String: JSONValue]
         do { object = try JSONValue.object(from: Array(spec.value)) } catch {
-            throw TTRPCError.invalidArgument("spec: expected an OCI process as a JSON object (\(spec.typeURL)): \(error)")
+            throw TTRPCError.invalidArgument(
+                "spec: expected an OCI process as a JSON object (\(spec.typeURL)): \(error)")
         }
         guard case .array(let args) = object["args"] ?? .null, !args.isEmpty else {
             throw TTRPCError.invalidArgument("spec.args: expected the command to run, got none")
@@ -91,7 +92,10 @@ extension Container {
             execs[execID]?.state.pid = UInt32(bitPattern: hostPid)
             log.debug(
                 "exec started",
-                [("id", id.rawValue), ("exec", execID), ("pid", "\(hostPid)"), ("internal", "\(execs[execID]?.internalPid ?? 0)")])
+                [
+                    ("id", id.rawValue), ("exec", execID), ("pid", "\(hostPid)"),
+                    ("internal", "\(execs[execID]?.internalPid ?? 0)"),
+                ])
             return hostPid
         } catch {
             exec.io.releaseAll()

@@ -265,7 +265,8 @@ public final class ShimService: TaskService {
         let container = try await table.get(request.id)
         try await container.addExec(
             id: request.execID, spec: request.spec,
-            paths: .init(stdin: request.stdin, stdout: request.stdout, stderr: request.stderr, terminal: request.terminal),
+            paths: .init(
+                stdin: request.stdin, stdout: request.stdout, stderr: request.stderr, terminal: request.terminal),
             eventLoop: eventLoop)
         await publisher.publish(
             Containerd_Events_TaskExecAdded.with {
