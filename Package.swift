@@ -90,7 +90,8 @@ let package = Package(
         .testTarget(name: "ShimAPITests", dependencies: ["ShimAPI", "TTRPC"] + nio, swiftSettings: strict),
         .testTarget(name: "GVisorConfigTests", dependencies: ["GVisorConfig"], swiftSettings: strict),
         .testTarget(
-            name: "ShimTests", dependencies: ["Shim", "ShimAPI", "TTRPC", "GVisorConfig", protobuf] + nio,
+            name: "ShimTests",
+            dependencies: ["Shim", "ShimAPI", "TTRPC", "GVisorConfig", "NVProxy", "Runsc", protobuf] + nio,
             swiftSettings: strict),
         .testTarget(name: "RunscTests", dependencies: ["Runsc"], swiftSettings: strict),
         .testTarget(
