@@ -22,7 +22,8 @@ public struct NVProxyPlan: Sendable, Hashable {
 
     /// Decides for the spec in `specBytes` (read from `file`).
     ///
-    /// With nvproxy off nothing is read or changed. With it on, a GPU-less container is left untouched; a GPU
+    /// With nvproxy off the spec is not read; when `nvproxy*` keys are set anyway (`nvproxy = false`), runsc is
+    /// asked whether it knows them. With it on, a GPU-less container is left untouched; a GPU
     /// container needs a runsc with nvproxy, a driver runsc supports, `nvidiactl`, `nvidia-uvm` and the
     /// requested GPUs, else this throws the error Create should fail with. `support` and `inventory` are asked
     /// only when needed (runsc is probed for every container while nvproxy is on; the host only for GPU ones).

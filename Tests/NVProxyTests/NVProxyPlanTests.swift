@@ -65,6 +65,21 @@ final class Calls: Sendable {
             ])
     }
 
+    @Test func nvproxyFalseOnARunscWithoutNVProxyDropsTheFlagAndIgnoresGPUs() async throws {
+        let fake = try FakeGPUHost.twoGPUs()
+        let calls = Calls()
+        let off = NVProxySettings(enabled: false, hasNVProxyFlags: true)
+        let plan = try await Self.make(
+            Self.gpuSpec, settings: off, support: .unavailable, host: fake.host, calls: calls)
+        #expect(plan.rewrite == nil)
+        #expect(plan.request == nil)
+        #expect(!plan.keepsNVProxyFlags)
+        #expect(calls.support.load(ordering: .relaxed) == 1)
+        #expect(calls.inventory.load(ordering: .relaxed) == 0)
+        let kept = try await Self.make(Self.gpuSpec, settings: off, host: fake.host)
+        #expect(kept == NVProxyPlan())
+    }
+
     @Test func aGPUContainerNeedsARunscWithNVProxy() async throws {
         let fake = try FakeGPUHost.twoGPUs()
         let calls = Calls()
