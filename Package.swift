@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "ShimAPI", targets: ["ShimAPI"]),
         .library(name: "GVisorConfig", targets: ["GVisorConfig"]),
         .library(name: "Runsc", targets: ["Runsc"]),
+        .library(name: "NVProxy", targets: ["NVProxy"]),
         .executable(name: "containerd-shim-runsc-v1", targets: ["containerd-shim-runsc-v1"]),
         .executable(name: "gvisor-node", targets: ["gvisor-node"]),
     ],
@@ -51,9 +52,13 @@ let package = Package(
         // A value-type driver for the runsc CLI: options → argv, process runs, JSON decoding.
         .target(name: "Runsc", swiftSettings: strict),
 
+        // nvproxy (GPUs): host discovery, runsc's supported drivers, GPU requests in a spec, the spec rewrite.
+        .target(name: "NVProxy", dependencies: ["Runsc"], swiftSettings: strict),
+
         // The shim: binary lifecycle (start/delete/daemon), task service, processes, IO, reaper, events.
         .target(
-            name: "Shim", dependencies: ["CShim", "ShimAPI", "TTRPC", "Runsc", "GVisorConfig", protobuf] + nio,
+            name: "Shim",
+            dependencies: ["CShim", "ShimAPI", "TTRPC", "Runsc", "GVisorConfig", "NVProxy", protobuf] + nio,
             swiftSettings: strict),
         // C bridges for Linux calls Swift's Glibc module lacks (prctl, ...).
         .target(name: "CShim"),
@@ -85,8 +90,12 @@ let package = Package(
         .testTarget(name: "ShimAPITests", dependencies: ["ShimAPI", "TTRPC"] + nio, swiftSettings: strict),
         .testTarget(name: "GVisorConfigTests", dependencies: ["GVisorConfig"], swiftSettings: strict),
         .testTarget(
-            name: "ShimTests", dependencies: ["Shim", "ShimAPI", "TTRPC", "GVisorConfig", protobuf] + nio,
+            name: "ShimTests",
+            dependencies: ["Shim", "ShimAPI", "TTRPC", "GVisorConfig", "NVProxy", "Runsc", protobuf] + nio,
             swiftSettings: strict),
         .testTarget(name: "RunscTests", dependencies: ["Runsc"], swiftSettings: strict),
+        .testTarget(
+            name: "NVProxyTests", dependencies: ["NVProxy", "Runsc"], exclude: ["Golden"],
+            swiftSettings: strict),
     ]
 )

@@ -86,13 +86,14 @@ public final class ShimService: TaskService {
         -> Container
     {
         let bundle = request.bundle
-        let config = try loadConfig(options: request.hasOptions ? request.options : nil)
+        var config = try loadConfig(options: request.hasOptions ? request.options : nil)
         let isSubcontainer: Bool
         switch SpecAnnotations.read(bundle: bundle) {
         case .found(let spec): isSubcontainer = spec.isSubcontainer
         case .missing: throw TTRPCError.invalidArgument("\(bundle)/config.json: cannot read the OCI runtime spec")
         case .invalid(let message): throw TTRPCError.invalidArgument(message)
         }
+        config = try await prepareNVProxy(config, bundle: bundle, id: id)  // nvproxy (issue 9)
 
         let rootfs = "\(bundle)/rootfs"
         if mkdir(rootfs, 0o711) != 0 && errno != EEXIST {
