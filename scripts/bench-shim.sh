@@ -103,7 +103,7 @@ bare() { # bare ID
   "$RUNSC" --root "$HARNESS_BASE/bare-root" --platform=ptrace --network=none run --bundle "$BUNDLE" "$1"
 }
 
-median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+median() { sort -n | awk '{v[NR] = $1} END {printf "%.1f\n", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 
 # Milliseconds one `VARIANT INDEX` run takes; fails unless it printed the echo.
@@ -203,5 +203,5 @@ echo
 echo "== P3: Task/State latency through each shim, same client"
 first=$(seq -w 1 "$SHIMS" | head -1)
 tasks=$HARNESS_BASE/state/io.containerd.runtime.v2.task/$HARNESS_NS
-"$STATE_BENCH" --namespace "$HARNESS_NS" --calls "$CALLS" \
+"$STATE_BENCH" --namespace "$HARNESS_NS" --calls "$CALLS" --rounds 50 \
   --target "ours=$tasks/p2o-$first@p2o-$first" --target "runc-v2=$tasks/p2r-$first@p2r-$first" | sed 's/^/   /'
