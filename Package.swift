@@ -77,6 +77,9 @@ let package = Package(
             name: "ttrpc-bench", dependencies: ["TTRPC"] + nio, path: "Benchmarks/ttrpc-bench",
             swiftSettings: strict),
         .executableTarget(
+            name: "shim-state-bench", dependencies: ["ShimAPI", "TTRPC"], path: "Benchmarks/shim-state-bench",
+            swiftSettings: strict),
+        .executableTarget(
             name: "ttrpc-fuzz", dependencies: ["TTRPC", "ShimAPI"] + nio, path: "Fuzz/ttrpc-fuzz",
             swiftSettings: strict),
 
