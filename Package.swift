@@ -53,12 +53,14 @@ let package = Package(
         .target(name: "Runsc", swiftSettings: strict),
 
         // nvproxy (GPUs): host discovery, runsc's supported drivers, GPU requests in a spec, the spec rewrite.
-        .target(name: "NVProxy", dependencies: ["Runsc"], swiftSettings: strict),
+        // OCI documents as data: a schema-free JSON value that rewrites keep whole.
+        .target(name: "OCI", swiftSettings: strict),
+        .target(name: "NVProxy", dependencies: ["OCI", "Runsc"], swiftSettings: strict),
 
         // The shim: binary lifecycle (start/delete/daemon), task service, processes, IO, reaper, events.
         .target(
             name: "Shim",
-            dependencies: ["CShim", "ShimAPI", "TTRPC", "Runsc", "GVisorConfig", "NVProxy", protobuf] + nio,
+            dependencies: ["CShim", "ShimAPI", "TTRPC", "Runsc", "GVisorConfig", "NVProxy", "OCI", protobuf] + nio,
             swiftSettings: strict),
         // C bridges for Linux calls Swift's Glibc module lacks (prctl, ...).
         .target(name: "CShim"),
@@ -94,11 +96,11 @@ let package = Package(
         .testTarget(name: "GVisorConfigTests", dependencies: ["GVisorConfig"], swiftSettings: strict),
         .testTarget(
             name: "ShimTests",
-            dependencies: ["Shim", "ShimAPI", "TTRPC", "GVisorConfig", "NVProxy", "Runsc", protobuf] + nio,
+            dependencies: ["Shim", "ShimAPI", "TTRPC", "GVisorConfig", "NVProxy", "OCI", "Runsc", protobuf] + nio,
             swiftSettings: strict),
         .testTarget(name: "RunscTests", dependencies: ["Runsc"], swiftSettings: strict),
         .testTarget(
-            name: "NVProxyTests", dependencies: ["NVProxy", "Runsc"], exclude: ["Golden"],
+            name: "NVProxyTests", dependencies: ["NVProxy", "OCI", "Runsc"], exclude: ["Golden"],
             swiftSettings: strict),
     ]
 )
