@@ -27,8 +27,17 @@ build: ## Debug build of every target (warnings are errors).
 
 RELEASE_PRODUCTS := containerd-shim-runsc-v1 gvisor-node
 
+# The shim runs once per pod: linked as a position-dependent executable, its 95,000 start-up
+# relocations no longer dirty ~1 MB per process (USS 2.1 -> 1.2 MB measured). The cost is a fixed
+# load address for the shim's own code (libraries, heap and stacks stay randomised); SHIM_PIE=1
+# keeps PIE. gvisor-node runs once per node and stays PIE.
+SHIM_PIE ?=
+SHIM_LINK_FLAGS := $(if $(SHIM_PIE),,-Xlinker -no-pie)
+
 release: ## Release binaries with the Swift runtime linked in statically, checked with ldd.
-	for p in $(RELEASE_PRODUCTS); do $(SWIFT) build -c release --static-swift-stdlib --scratch-path $(RELEASE_BIN) --product $$p; done
+	for p in $(RELEASE_PRODUCTS); do \
+	  flags=; [ $$p = containerd-shim-runsc-v1 ] && flags="$(SHIM_LINK_FLAGS)"; \
+	  $(SWIFT) build -c release --static-swift-stdlib --scratch-path $(RELEASE_BIN) --product $$p $$flags; done
 	mkdir -p out/bin
 	bin=$$($(SWIFT) build -c release --static-swift-stdlib --scratch-path $(RELEASE_BIN) --show-bin-path); \
 	  for p in $(RELEASE_PRODUCTS); do install -m 0755 $$bin/$$p out/bin/$$p; done
