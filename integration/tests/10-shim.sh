@@ -87,7 +87,10 @@ test_15_pause_resume_and_ps() {
   hctr tasks resume $id || { cleanup_task $id; return 1; }
   expect_eq "state after pause" PAUSED "$status" || { cleanup_task $id; return 1; }
   expect_eq "state after resume" RUNNING "$(task_status $id)" || { cleanup_task $id; return 1; }
-  hctr tasks ps $id | grep -q . || { echo "ctr task ps printed nothing"; cleanup_task $id; return 1; }
+  # Captured first: `ctr ... | grep -q` can kill ctr with SIGPIPE, which pipefail reports as failure.
+  local ps
+  ps=$(hctr tasks ps $id)
+  [ -n "$ps" ] || { echo "ctr task ps printed nothing"; cleanup_task $id; return 1; }
   cleanup_task $id
 }
 
