@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "ShimAPI", targets: ["ShimAPI"]),
         .library(name: "GVisorConfig", targets: ["GVisorConfig"]),
         .library(name: "Runsc", targets: ["Runsc"]),
+        .library(name: "Hardening", targets: ["Hardening"]),
         .executable(name: "containerd-shim-runsc-v1", targets: ["containerd-shim-runsc-v1"]),
         .executable(name: "gvisor-node", targets: ["gvisor-node"]),
     ],
@@ -53,10 +54,20 @@ let package = Package(
 
         // The shim: binary lifecycle (start/delete/daemon), task service, processes, IO, reaper, events.
         .target(
-            name: "Shim", dependencies: ["CShim", "ShimAPI", "TTRPC", "Runsc", "GVisorConfig", protobuf] + nio,
+            name: "Shim",
+            dependencies: ["CShim", "ShimAPI", "TTRPC", "Runsc", "GVisorConfig", "Hardening", protobuf] + nio,
             swiftSettings: strict),
         // C bridges for Linux calls Swift's Glibc module lacks (prctl, ...).
         .target(name: "CShim"),
+
+        // Hardening: libcap capability sets, the shim's seccomp self-confinement, OCI seccomp profile
+        // checks. libseccomp and libcap come through module maps and are linked from their static
+        // archives (`-l:lib*.a`), so release binaries need neither library on the node.
+        .systemLibrary(name: "CSeccomp", path: "Sources/CSeccomp"),
+        .systemLibrary(name: "CCap", path: "Sources/CCap"),
+        .target(
+            name: "Hardening", dependencies: ["CSeccomp", "CCap"], swiftSettings: strict,
+            linkerSettings: [.linkedLibrary(":libseccomp.a"), .linkedLibrary(":libcap.a")]),
 
         .executableTarget(name: "containerd-shim-runsc-v1", dependencies: ["Shim"], swiftSettings: strict),
         .executableTarget(
@@ -88,5 +99,10 @@ let package = Package(
             name: "ShimTests", dependencies: ["Shim", "ShimAPI", "TTRPC", "GVisorConfig", protobuf] + nio,
             swiftSettings: strict),
         .testTarget(name: "RunscTests", dependencies: ["Runsc"], swiftSettings: strict),
+        // hardening-probe: a test helper that confines or drops capabilities, then runs a check.
+        .executableTarget(
+            name: "hardening-probe", dependencies: ["Hardening", "CSeccomp", "CCap"], path: "Tests/hardening-probe",
+            swiftSettings: strict),
+        .testTarget(name: "HardeningTests", dependencies: ["Hardening", "hardening-probe"], swiftSettings: strict),
     ]
 )
