@@ -24,6 +24,7 @@ enum HardeningProbe {
         case "exec":
             guard let path = rest.first else { return fail("exec: no path") }
             let argv = rest.map { strdup($0) } + [nil]
+            fflush(nil)  // print's buffer would die with this process image
             execv(path, argv)
             return fail("exec \(path): \(String(cString: strerror(errno)))")
         case "caps":
@@ -45,6 +46,9 @@ enum HardeningProbe {
                 let missing = RunscCapabilityNeeds(runscConfig: config).missing(in: try ProcessCapabilities.current())
                 for requirement in missing { print("missing \(requirement.capability.ociName)") }
             } catch { return fail("check-runsc: \(error)") }
+            return 0
+        case "seccomp-mode":
+            print("seccomp=\(SelfConfinement.currentMode().map(String.init) ?? "?")")
             return 0
         case "syscall":
             guard let name = rest.first else { return fail("syscall: no name") }

@@ -4,6 +4,7 @@
 //   hardening-probe exec PATH ARGS...              execv (proves inheritance across exec)
 //   hardening-probe caps                           effective/permitted/bounding, one line each
 //   hardening-probe check-runsc KEY=VALUE...       missing runsc capabilities, one per line
+//   hardening-probe seccomp-mode                   the Seccomp line of /proc/self/status
 //   hardening-probe syscall NAME                   a harmless call of a denied syscall; prints its errno
 import Glibc
 import Hardening
