@@ -76,15 +76,15 @@ public struct MissingCapabilitiesError: Error, Sendable, Hashable, CustomStringC
 }
 
 /// runsc flag values as runsc (Go's `flag` package) reads them.
-struct RunscFlags {
-    let values: [String: String]
+public struct RunscFlags: Sendable, Hashable {
+    public let values: [String: String]
 
-    init(_ values: [String: String]) { self.values = values }
+    public init(_ values: [String: String]) { self.values = values }
 
-    func value(_ name: String) -> String? { values[name] }
+    public func value(_ name: String) -> String? { values[name] }
 
     /// Go's `strconv.ParseBool` true spellings; absent means the flag's default, false here.
-    func isTrue(_ name: String) -> Bool {
+    public func isTrue(_ name: String) -> Bool {
         guard let value = values[name] else { return false }
         return ["1", "t", "T", "TRUE", "true", "True"].contains(value)
     }
