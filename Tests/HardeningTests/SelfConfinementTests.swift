@@ -37,6 +37,21 @@ import Testing
         }
     }
 
+    /// The README's table is the operator's view of the list; it must not drift from the code.
+    @Test func theReadmeListsEveryDeniedSyscall() throws {
+        let readme =
+            String(#filePath.split(separator: "/", omittingEmptySubsequences: false).dropLast(3).joined(separator: "/"))
+            + "/README.md"
+        let bytes = try #require(readWholeFile(readme), "cannot read \(readme)")
+        let text = String(decoding: bytes, as: UTF8.self)
+        let section = try #require(text.split(separator: "## Hardening").dropFirst().first, "no Hardening section")
+        let table = section.split(separator: "\n").filter { $0.hasPrefix("| `") }
+        let listed = table.flatMap { row in
+            row.split(separator: "|")[0].split(separator: ",").map { String($0.filter { $0 != "`" && $0 != " " }) }
+        }
+        #expect(Set(listed) == Set(names), "README: \(listed.sorted()), code: \(names.sorted())")
+    }
+
     @Test func childrenStartedUnderTheFilterGetEPERM() throws {
         try #require(isRoot, "root can make these calls unfiltered, which the control case needs")
         let probe = try probePath()

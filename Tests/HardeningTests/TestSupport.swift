@@ -67,3 +67,11 @@ func probe(_ arguments: [String]) throws -> [String] {
 
 /// The tests drop capabilities and load seccomp filters in helper processes; they need root.
 let isRoot = geteuid() == 0
+
+/// A whole file's bytes, or nil.
+func readWholeFile(_ path: String) -> [UInt8]? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    return Array(readAll(fd).utf8)
+}
