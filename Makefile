@@ -14,7 +14,7 @@ FUZZ_SECONDS ?= 60
 BENCH_FLAGS ?=
 
 .PHONY: help deps build release check-static test unit-test integration-test verify lint format \
-	protos fuzz bench demo start clean
+	protos fuzz bench bench-ttrpc bench-shim demo start clean
 
 help: ## Show the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
@@ -59,9 +59,17 @@ protos: ## Regenerate the committed Swift protobuf code.
 fuzz: ## Fuzz the ttrpc frame decoder and request parsing (libFuzzer), FUZZ_SECONDS long.
 	scripts/fuzz.sh $(FUZZ_SECONDS)
 
-bench: ## Benchmarks (reports, not gates).
+bench: bench-ttrpc bench-shim ## Benchmarks (reports, not gates): ttrpc, then the shim against its peers.
+
+bench-ttrpc: ## ttrpc round trips in one process.
 	$(SWIFT) build -c release --product ttrpc-bench
 	$$($(SWIFT) build -c release --show-bin-path)/ttrpc-bench $(BENCH_FLAGS)
+
+# Built in the release scratch path, so it reuses what `make release` compiled.
+bench-shim: release ## The release shim vs bare runsc and the runc-v2 shim: run time, memory, State latency.
+	$(SWIFT) build -c release --static-swift-stdlib --scratch-path $(RELEASE_BIN) --product shim-state-bench
+	scripts/bench-shim.sh $$($(SWIFT) build -c release --static-swift-stdlib --scratch-path $(RELEASE_BIN) \
+	  --show-bin-path)/shim-state-bench
 
 demo: deps ## The main job: a gVisor container started by a private containerd through our shim.
 	scripts/demo.sh

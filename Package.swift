@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "ShimAPI", targets: ["ShimAPI"]),
         .library(name: "GVisorConfig", targets: ["GVisorConfig"]),
         .library(name: "Runsc", targets: ["Runsc"]),
+        .library(name: "NVProxy", targets: ["NVProxy"]),
         .library(name: "Hardening", targets: ["Hardening"]),
         .executable(name: "containerd-shim-runsc-v1", targets: ["containerd-shim-runsc-v1"]),
         .executable(name: "gvisor-node", targets: ["gvisor-node"]),
@@ -52,10 +53,14 @@ let package = Package(
         // A value-type driver for the runsc CLI: options → argv, process runs, JSON decoding.
         .target(name: "Runsc", swiftSettings: strict),
 
+        // nvproxy (GPUs): host discovery, runsc's supported drivers, GPU requests in a spec, the spec rewrite.
+        .target(name: "NVProxy", dependencies: ["Runsc"], swiftSettings: strict),
+
         // The shim: binary lifecycle (start/delete/daemon), task service, processes, IO, reaper, events.
         .target(
             name: "Shim",
-            dependencies: ["CShim", "ShimAPI", "TTRPC", "Runsc", "GVisorConfig", "Hardening", protobuf] + nio,
+            dependencies: ["CShim", "ShimAPI", "TTRPC", "Runsc", "GVisorConfig", "NVProxy", "Hardening", protobuf]
+                + nio,
             swiftSettings: strict),
         // C bridges for Linux calls Swift's Glibc module lacks (prctl, ...).
         .target(name: "CShim"),
@@ -83,6 +88,9 @@ let package = Package(
             name: "ttrpc-bench", dependencies: ["TTRPC"] + nio, path: "Benchmarks/ttrpc-bench",
             swiftSettings: strict),
         .executableTarget(
+            name: "shim-state-bench", dependencies: ["ShimAPI", "TTRPC"], path: "Benchmarks/shim-state-bench",
+            swiftSettings: strict),
+        .executableTarget(
             name: "ttrpc-fuzz", dependencies: ["TTRPC", "ShimAPI"] + nio, path: "Fuzz/ttrpc-fuzz",
             swiftSettings: strict),
 
@@ -96,7 +104,8 @@ let package = Package(
         .testTarget(name: "ShimAPITests", dependencies: ["ShimAPI", "TTRPC"] + nio, swiftSettings: strict),
         .testTarget(name: "GVisorConfigTests", dependencies: ["GVisorConfig"], swiftSettings: strict),
         .testTarget(
-            name: "ShimTests", dependencies: ["Shim", "ShimAPI", "TTRPC", "GVisorConfig", protobuf] + nio,
+            name: "ShimTests",
+            dependencies: ["Shim", "ShimAPI", "TTRPC", "GVisorConfig", "NVProxy", "Runsc", protobuf] + nio,
             swiftSettings: strict),
         .testTarget(name: "RunscTests", dependencies: ["Runsc"], swiftSettings: strict),
         // hardening-probe: a test helper that confines or drops capabilities, then runs a check.
@@ -104,5 +113,8 @@ let package = Package(
             name: "hardening-probe", dependencies: ["Hardening", "CSeccomp", "CCap"], path: "Tests/hardening-probe",
             swiftSettings: strict),
         .testTarget(name: "HardeningTests", dependencies: ["Hardening", "hardening-probe"], swiftSettings: strict),
+        .testTarget(
+            name: "NVProxyTests", dependencies: ["NVProxy", "Runsc"], exclude: ["Golden"],
+            swiftSettings: strict),
     ]
 )

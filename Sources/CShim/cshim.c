@@ -1,8 +1,16 @@
 #define _GNU_SOURCE
 #include "cshim.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <spawn.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -25,4 +33,84 @@ int cshim_pending_bytes(int fd) {
     int n = 0;
     if (ioctl(fd, FIONREAD, &n) != 0) return -1;
     return n;
+}
+
+int cshim_receive_fd(int listener, int timeout_ms) {
+    struct pollfd ready = {.fd = listener, .events = POLLIN};
+    int rc;
+    do {
+        rc = poll(&ready, 1, timeout_ms);
+    } while (rc < 0 && errno == EINTR);
+    if (rc == 0) errno = ETIMEDOUT;
+    if (rc <= 0) return -1;
+    int connection = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
+    if (connection < 0) return -1;
+    struct timeval limit = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
+    setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
+    char byte[256];
+    struct iovec vector = {.iov_base = byte, .iov_len = sizeof(byte)};
+    union {
+        struct cmsghdr header;
+        char bytes[CMSG_SPACE(sizeof(int))];
+    } control;
+    memset(&control, 0, sizeof(control));
+    struct msghdr message = {0};
+    message.msg_iov = &vector;
+    message.msg_iovlen = 1;
+    message.msg_control = control.bytes;
+    message.msg_controllen = sizeof(control.bytes);
+    ssize_t n;
+    do {
+        n = recvmsg(connection, &message, MSG_CMSG_CLOEXEC);
+    } while (n < 0 && errno == EINTR);
+    int saved = errno;
+    close(connection);
+    errno = saved;
+    if (n < 0) return -1;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&message); c != NULL; c = CMSG_NXTHDR(&message, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+            int fd;
+            memcpy(&fd, CMSG_DATA(c), sizeof(fd));
+            return fd;
+        }
+    }
+    errno = EBADMSG;
+    return -1;
+}
+
+int cshim_set_window_size(int fd, unsigned short rows, unsigned short columns) {
+    struct winsize size = {.ws_row = rows, .ws_col = columns};
+    return ioctl(fd, TIOCSWINSZ, &size);
+}
+
+int cshim_dup_cloexec(int fd) { return fcntl(fd, F_DUPFD_CLOEXEC, 0); }
+
+int cshim_eventfd(void) { return eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK); }
+
+int cshim_inotify_modify(const char *path) {
+    int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+    if (fd < 0) return -1;
+    if (inotify_add_watch(fd, path, IN_MODIFY) < 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+int cshim_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
+
+int cshim_epoll_add(int epoll, int fd) {
+    struct epoll_event event = {.events = EPOLLIN, .data.fd = fd};
+    return epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event);
+}
+
+int cshim_epoll_remove(int epoll, int fd) { return epoll_ctl(epoll, EPOLL_CTL_DEL, fd, NULL); }
+
+int cshim_epoll_wait_one(int epoll, int timeout_ms) {
+    struct epoll_event event;
+    int n = epoll_wait(epoll, &event, 1, timeout_ms);
+    if (n <= 0) return -1;
+    return event.data.fd;
 }

@@ -28,6 +28,11 @@ public struct RunscError: Error, Sendable, Hashable, CustomStringConvertible {
         message?.contains("does not exist") ?? false
     }
 
+    /// runsc does not know the subcommand (e.g. `update` before 2023): it printed its top-level usage instead.
+    public var isUnknownSubcommand: Bool {
+        message == nil || message == stderr ? stderr.contains("Subcommands:") : false
+    }
+
     public var description: String {
         let target = containerID.map { " \($0)" } ?? ""
         let reason = message.map { ": \($0)" } ?? ""

@@ -17,25 +17,36 @@ actor Container {
     let isSubcontainer: Bool
     let io: ContainerIO
     let rootfsMounted: Bool
-    private(set) var process: InitProcess
+    private(set) var process: ProcessState
     private var exitWaiters: [CheckedContinuation<Void, Never>] = []
-    private let log: ShimLog
+    let log: ShimLog
+    /// Set when the sandbox's memory cgroup is watched for OOM kills (pod sandboxes and plain containers).
+    let oomWatcher: OOMWatcher?
+    let statsCache = StatsCache()
+    /// Exec processes by exec id (Container+Exec.swift).
+    var execs: [String: ExecProcess] = [:]
+    /// Where a subcontainer's pty master arrives at `runsc start`; the init's terminal of a pod
+    /// sandbox arrives at `runsc create` instead and never needs this.
+    private var pendingConsole: ConsoleSocket?
 
     init(
         id: ContainerID, bundle: String, runsc: RunscClient, isSubcontainer: Bool, io: ContainerIO,
-        rootfsMounted: Bool, pid: UInt32, log: ShimLog
+        rootfsMounted: Bool, pid: UInt32, log: ShimLog, pendingConsole: ConsoleSocket? = nil,
+        oomWatcher: OOMWatcher? = nil
     ) {
+        self.oomWatcher = oomWatcher
+        self.pendingConsole = pendingConsole
         self.id = id
         self.bundle = bundle
         self.runsc = runsc
         self.isSubcontainer = isSubcontainer
         self.io = io
         self.rootfsMounted = rootfsMounted
-        self.process = InitProcess(pid: pid)
+        self.process = ProcessState(pid: pid)
         self.log = log
     }
 
-    var status: InitProcess.Status { process.status }
+    var status: ProcessState.Status { process.status }
 
     /// Starts the container and returns how its exit will be learned.
     func start(reaper: Reaper) async throws -> ExitWatch {
@@ -49,6 +60,13 @@ actor Container {
             throw Container.rpcError(error)
         }
         if isSubcontainer { io.closeChildEnds() }
+        if let console = pendingConsole {
+            pendingConsole = nil
+            defer { console.close() }
+            do { io.attachConsole(try console.receiveMaster()) } catch {
+                log.warning("no terminal from runsc start", [("id", id.rawValue), ("error", "\(error)")])
+            }
+        }
         try? process.started()
         if isSubcontainer {
             let pending = try runsc.spawnWait(id: id.rawValue)
@@ -78,8 +96,10 @@ actor Container {
     }
 
     /// Records the exit, finishes stdio, and returns the TaskExit to publish (nil if already exited).
-    func exited(status: Int32) async -> Containerd_Events_TaskExit? {
+    func exited(status: Int32, publisher: EventPublisher) async -> Containerd_Events_TaskExit? {
         guard process.status != .stopped else { return nil }
+        // Before the exit: CRI marks a container OOMKilled only if TaskOOM came first.
+        await reportOOM(publisher: publisher)
         // Whatever is left in the container dies with its init, as in runc and gVisor's shim.
         if isSubcontainer { try? await runsc.kill(id: id.rawValue, signal: SIGKILL, options: KillOptions(all: true)) }
         await io.drained()
@@ -96,8 +116,15 @@ actor Container {
         return event
     }
 
+    /// Publishes TaskOOM if the sandbox's cgroup counted an OOM kill nobody reported yet.
+    func reportOOM(publisher: EventPublisher) async {
+        guard let oomWatcher, oomWatcher.claim(id.rawValue) else { return }
+        log.info("OOM kill in the sandbox's memory cgroup", [("id", id.rawValue)])
+        await publisher.publish(Containerd_Events_TaskOOM.with { $0.containerID = id.rawValue })
+    }
+
     /// Suspends until the init process has exited.
-    func waitForExit() async -> InitProcess {
+    func waitForExit() async -> ProcessState {
         if process.status != .stopped {
             await withCheckedContinuation { exitWaiters.append($0) }
         }
@@ -110,9 +137,7 @@ actor Container {
             if signal == SIGKILL || signal == SIGTERM { return }
             throw TTRPCError.notFound("process already finished")
         }
-        guard signal > 0, signal < 65 else {
-            throw TTRPCError.invalidArgument("invalid signal \(signal): expected a signal number from 1 to 64")
-        }
+        try Self.checkSignal(signal)
         do {
             try await runsc.kill(id: id.rawValue, signal: Int32(signal), options: KillOptions(all: all))
         } catch let error as RunscError where process.status == .stopped || error.isNotFound {
@@ -146,8 +171,19 @@ actor Container {
         }
     }
 
+    static func checkSignal(_ signal: UInt32) throws {
+        guard signal > 0, signal < 65 else {
+            throw TTRPCError.invalidArgument("invalid signal \(signal): expected a signal number from 1 to 64")
+        }
+    }
+
+    /// A console socket for a terminal process, as an RPC error when it cannot be made.
+    nonisolated func consoleSocket() throws -> ConsoleSocket {
+        do { return try ConsoleSocket() } catch { throw TTRPCError.internal("console socket for \(id): \(error)") }
+    }
+
     /// Removes the container from runsc and the host. Running containers must be killed first.
-    func delete() async throws -> InitProcess {
+    func delete() async throws -> ProcessState {
         switch process.status {
         case .running, .paused:
             throw TTRPCError.failedPrecondition("cannot delete a running container \(id)")
@@ -164,6 +200,10 @@ actor Container {
             log.warning("runsc delete failed", [("id", id.rawValue), ("error", "\(error)")])
         }
         io.releaseAll()
+        for exec in execs.values { exec.io.releaseAll() }
+        execs.removeAll()
+        pendingConsole?.close()
+        pendingConsole = nil
         releaseHostResources()
         return process
     }

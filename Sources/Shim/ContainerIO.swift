@@ -24,6 +24,10 @@ final class ContainerIO: @unchecked Sendable {
     /// A second reader of the stdin FIFO, only to ask how much is still unread.
     private var stdinProbe: CInt = -1
     private var stdinRelay: StdioRelay.Handle?
+    /// A terminal process's pty master, and the FIFO ends waiting for it.
+    private var console: CInt = -1
+    private var consoleSink: CInt = -1
+    private var consoleSource: CInt = -1
     private var outputRelays: [EventLoopFuture<Void>] = []
     private let eventLoop: EventLoop
 
@@ -34,16 +38,42 @@ final class ContainerIO: @unchecked Sendable {
     init(paths: Paths, eventLoop: EventLoop) throws {
         self.paths = paths
         self.eventLoop = eventLoop
-        if paths.terminal {
-            throw Failure(description: "terminal (TTY) processes are not supported by this shim yet")
-        }
         do {
+            if paths.terminal {
+                // The pty master arrives later (attachConsole); until then hold the FIFOs. A
+                // terminal has one output stream: stderr is merged into it by the pty.
+                if !paths.stdout.isEmpty { consoleSink = try openOutput(paths.stdout) }
+                if !paths.stdin.isEmpty { consoleSource = try openInput(paths.stdin) }
+                return
+            }
             if !paths.stdout.isEmpty { childStdout = try relayOutput(to: paths.stdout) }
             if !paths.stderr.isEmpty { childStderr = try relayOutput(to: paths.stderr) }
             if !paths.stdin.isEmpty { childStdin = try relayInput(from: paths.stdin) }
         } catch {
             releaseAll()
             throw error
+        }
+    }
+
+    /// Starts copying between the FIFOs and the pty master runsc sent for a terminal process, and
+    /// takes ownership of `master` (kept for ResizePty).
+    func attachConsole(_ master: CInt) {
+        console = master
+        if consoleSink >= 0 {
+            outputRelays.append(StdioRelay.start(from: cshim_dup_cloexec(master), to: consoleSink, on: eventLoop).done)
+            consoleSink = -1
+        }
+        if consoleSource >= 0 {
+            stdinRelay = StdioRelay.start(from: consoleSource, to: cshim_dup_cloexec(master), on: eventLoop)
+            consoleSource = -1
+        }
+    }
+
+    /// ResizePty; a process without a terminal ignores it, as gVisor's shim does.
+    func resize(width: UInt32, height: UInt32) throws(SystemError) {
+        guard console >= 0 else { return }
+        guard cshim_set_window_size(console, UInt16(clamping: height), UInt16(clamping: width)) == 0 else {
+            throw SystemError(operation: "TIOCSWINSZ", errno: errno)
         }
     }
 
@@ -69,6 +99,10 @@ final class ContainerIO: @unchecked Sendable {
     func releaseAll() {
         closeChildEnds()
         closeStdin()
+        for fd in [console, consoleSink, consoleSource] where fd >= 0 { close(fd) }
+        console = -1
+        consoleSink = -1
+        consoleSource = -1
     }
 
     /// Releases the stdin FIFO without ending the process's stdin (container deletion).
@@ -120,12 +154,7 @@ final class ContainerIO: @unchecked Sendable {
     }
 
     private func relayInput(from path: String) throws -> CInt {
-        let source = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        guard source >= 0 else { throw Failure(description: "open stdin \(path): \(String(cString: strerror(errno)))") }
-        if isFIFO(source) {
-            stdinKeepAlive = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC)
-            stdinProbe = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        }
+        let source = try openInput(path)
         var fds: [CInt] = [0, 0]
         guard pipe(&fds) == 0 else {
             close(source)
@@ -135,6 +164,17 @@ final class ContainerIO: @unchecked Sendable {
         setCloseOnExec(fds[1])
         stdinRelay = StdioRelay.start(from: source, to: fds[1], on: eventLoop)
         return fds[0]
+    }
+
+    /// The stdin FIFO for reading, plus our own writer so it reports end-of-file only at CloseIO.
+    private func openInput(_ path: String) throws -> CInt {
+        let source = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard source >= 0 else { throw Failure(description: "open stdin \(path): \(String(cString: strerror(errno)))") }
+        if isFIFO(source) {
+            stdinKeepAlive = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC)
+            stdinProbe = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        }
+        return source
     }
 
     /// A FIFO is opened read-write, which never blocks and never sees EPIPE; anything else is

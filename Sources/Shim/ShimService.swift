@@ -28,7 +28,8 @@ public final class ShimService: TaskService {
     let reaper: Reaper
     let publisher: EventPublisher
     let log: ShimLog
-    private let table = ContainerTable()
+    let table: ContainerTable
+    let oomWatcher: OOMWatcher
     private let onIdleShutdown: @Sendable () -> Void
 
     public init(
@@ -41,6 +42,11 @@ public final class ShimService: TaskService {
         self.publisher = publisher
         self.log = log
         self.onIdleShutdown = onIdleShutdown
+        let table = ContainerTable()
+        self.table = table
+        self.oomWatcher = OOMWatcher { id in
+            Task { await table.find(id)?.reportOOM(publisher: publisher) }
+        }
     }
 
     // MARK: Create
@@ -80,7 +86,7 @@ public final class ShimService: TaskService {
         -> Container
     {
         let bundle = request.bundle
-        let config = try loadConfig(options: request.hasOptions ? request.options : nil)
+        var config = try loadConfig(options: request.hasOptions ? request.options : nil)
         try hardenBundle(id: id, bundle: bundle, config: config)  // Hardening: ShimService+Hardening.swift
         let isSubcontainer: Bool
         switch SpecAnnotations.read(bundle: bundle) {
@@ -88,6 +94,7 @@ public final class ShimService: TaskService {
         case .missing: throw TTRPCError.invalidArgument("\(bundle)/config.json: cannot read the OCI runtime spec")
         case .invalid(let message): throw TTRPCError.invalidArgument(message)
         }
+        config = try await prepareNVProxy(config, bundle: bundle, id: id)  // nvproxy (issue 9)
 
         let rootfs = "\(bundle)/rootfs"
         if mkdir(rootfs, 0o711) != 0 && errno != EEXIST {
@@ -124,33 +131,54 @@ public final class ShimService: TaskService {
                 paths: .init(
                     stdin: request.stdin, stdout: request.stdout, stderr: request.stderr, terminal: request.terminal),
                 eventLoop: eventLoop)
-        } catch let error as ContainerIO.Failure where request.terminal {
-            throw TTRPCError.unimplemented(error.description)
         } catch {
             throw TTRPCError.internal("stdio of \(id): \(error)")
         }
 
         let pidFile = "\(bundle)/init.pid"
+        var console: ConsoleSocket?
+        if request.terminal {
+            do { console = try ConsoleSocket() } catch {
+                io.releaseAll()
+                throw TTRPCError.internal("console socket for \(id): \(error)")
+            }
+        }
         do {
             try await client.create(
-                id: id.rawValue, options: CreateOptions(bundle: bundle, pidFile: pidFile),
+                id: id.rawValue, options: CreateOptions(bundle: bundle, pidFile: pidFile, consoleSocket: console?.path),
                 stdio: isSubcontainer ? .null : io.runscStdio)
         } catch {
+            console?.close()
             io.releaseAll()
             throw Container.rpcError(error)
         }
         if !isSubcontainer { io.closeChildEnds() }
         let pid: Int32
-        do { pid = try RunscClient.readPidFile(pidFile) } catch {
+        do {
+            pid = try RunscClient.readPidFile(pidFile)
+            // A pod sandbox's terminal is set up by `create`; a subcontainer's arrives at `start`.
+            if let sandboxConsole = console, !isSubcontainer {
+                console = nil
+                defer { sandboxConsole.close() }
+                io.attachConsole(try sandboxConsole.receiveMaster())
+            }
+        } catch {
+            console?.close()
             try? await client.delete(id: id.rawValue, options: DeleteOptions(force: true))
             io.releaseAll()
-            throw TTRPCError.internal("runsc create left no usable pid file: \(error)")
+            throw TTRPCError.internal("runsc create of \(id) left no usable pid file or terminal: \(error)")
         }
         succeeded = true
+        var watchedForOOM = false
+        if !isSubcontainer {
+            watchedForOOM = oomWatcher.register(id: id.rawValue, pid: pid) != nil
+            if !watchedForOOM { log.warning("no memory cgroup to watch for OOM kills", [("id", id.rawValue)]) }
+        }
         log.info("created", [("id", id.rawValue), ("pid", "\(pid)"), ("subcontainer", "\(isSubcontainer)")])
         return Container(
             id: id, bundle: bundle, runsc: client, isSubcontainer: isSubcontainer, io: io,
-            rootfsMounted: !mounts.isEmpty, pid: UInt32(bitPattern: pid), log: log)
+            rootfsMounted: !mounts.isEmpty, pid: UInt32(bitPattern: pid), log: log, pendingConsole: console,
+            oomWatcher: watchedForOOM ? oomWatcher : nil)
     }
 
     /// runsc.toml from the runtime options (`runtimeoptions.v1.Options.config_path`), or the default.
@@ -193,8 +221,8 @@ public final class ShimService: TaskService {
     public func start(_ request: Containerd_Task_V2_StartRequest, context: TTRPCRequestContext) async throws
         -> Containerd_Task_V2_StartResponse
     {
-        try Self.rejectExec(request.execID)
         let container = try await table.get(request.id)
+        if !request.execID.isEmpty { return try await startExec(request, container: container) }
         let watch = try await container.start(reaper: reaper)
         let pid = await container.process.pid
         var event = Containerd_Events_TaskStart()
@@ -208,20 +236,62 @@ public final class ShimService: TaskService {
             if failed {
                 try? await container.runsc.kill(id: request.id, signal: SIGKILL, options: KillOptions(all: true))
             }
-            if let exit = await container.exited(status: status) { await publisher.publish(exit) }
+            if let exit = await container.exited(status: status, publisher: publisher) {
+                await publisher.publish(exit)
+            }
         }
         return .with { $0.pid = pid }
+    }
+
+    private func startExec(_ request: Containerd_Task_V2_StartRequest, container: Container) async throws
+        -> Containerd_Task_V2_StartResponse
+    {
+        let pid = try await container.startExec(request.execID)
+        await publisher.publish(
+            Containerd_Events_TaskExecStarted.with {
+                $0.containerID = request.id
+                $0.execID = request.execID
+                $0.pid = UInt32(bitPattern: pid)
+            })
+        let (publisher, reaper) = (self.publisher, self.reaper)
+        Task {
+            let status = Reaper.exitStatus(fromWaitStatus: await reaper.wait(for: pid))
+            if let exit = await container.execExited(request.execID, status: status) { await publisher.publish(exit) }
+        }
+        return .with { $0.pid = UInt32(bitPattern: pid) }
+    }
+
+    public func exec(_ request: Containerd_Task_V2_ExecProcessRequest, context: TTRPCRequestContext) async throws
+        -> Google_Protobuf_Empty
+    {
+        let container = try await table.get(request.id)
+        try await container.addExec(
+            id: request.execID, spec: request.spec,
+            paths: .init(
+                stdin: request.stdin, stdout: request.stdout, stderr: request.stderr, terminal: request.terminal),
+            eventLoop: eventLoop)
+        await publisher.publish(
+            Containerd_Events_TaskExecAdded.with {
+                $0.containerID = request.id
+                $0.execID = request.execID
+            })
+        return Google_Protobuf_Empty()
     }
 
     public func state(_ request: Containerd_Task_V2_StateRequest, context: TTRPCRequestContext) async throws
         -> Containerd_Task_V2_StateResponse
     {
-        try Self.rejectExec(request.execID)
         let container = try await table.get(request.id)
-        let process = await container.process
-        let paths = container.io.paths
+        let (process, paths): (ProcessState, ContainerIO.Paths)
+        if request.execID.isEmpty {
+            (process, paths) = (await container.process, container.io.paths)
+        } else {
+            let exec = try await container.exec(request.execID)
+            (process, paths) = (exec.state, exec.io.paths)
+        }
         return .with {
-            $0.id = request.id
+            $0.id = request.execID.isEmpty ? request.id : request.execID
+            $0.execID = request.execID
             $0.bundle = container.bundle
             $0.pid = process.pid
             $0.status = process.status.proto
@@ -237,8 +307,10 @@ public final class ShimService: TaskService {
     public func wait(_ request: Containerd_Task_V2_WaitRequest, context: TTRPCRequestContext) async throws
         -> Containerd_Task_V2_WaitResponse
     {
-        try Self.rejectExec(request.execID)
-        let process = try await table.get(request.id).waitForExit()
+        let container = try await table.get(request.id)
+        let process =
+            request.execID.isEmpty
+            ? await container.waitForExit() : try await container.waitForExec(request.execID)
         return .with {
             $0.exitStatus = process.exitStatus
             if let exitedAt = process.exitedAt { $0.exitedAt = exitedAt }
@@ -248,18 +320,31 @@ public final class ShimService: TaskService {
     public func kill(_ request: Containerd_Task_V2_KillRequest, context: TTRPCRequestContext) async throws
         -> Google_Protobuf_Empty
     {
-        try Self.rejectExec(request.execID)
-        try await table.get(request.id).kill(signal: request.signal, all: request.all)
+        let container = try await table.get(request.id)
+        if request.execID.isEmpty {
+            try await container.kill(signal: request.signal, all: request.all)
+        } else {
+            try await container.killExec(request.execID, signal: request.signal)
+        }
         return Google_Protobuf_Empty()
     }
 
     public func delete(_ request: Containerd_Task_V2_DeleteRequest, context: TTRPCRequestContext) async throws
         -> Containerd_Task_V2_DeleteResponse
     {
-        try Self.rejectExec(request.execID)
         let container = try await table.get(request.id)
+        if !request.execID.isEmpty {
+            // Like runc's shim: an exec's delete only frees it; TaskDelete is the init's event.
+            let process = try await container.deleteExec(request.execID)
+            return .with {
+                $0.pid = process.pid
+                $0.exitStatus = process.exitStatus
+                $0.exitedAt = process.exitedAt ?? .now()
+            }
+        }
         let process = try await container.delete()
         await table.remove(request.id)
+        oomWatcher.forget(request.id)
         var event = Containerd_Events_TaskDelete()
         event.containerID = request.id
         event.id = request.id
@@ -277,8 +362,8 @@ public final class ShimService: TaskService {
     public func pids(_ request: Containerd_Task_V2_PidsRequest, context: TTRPCRequestContext) async throws
         -> Containerd_Task_V2_PidsResponse
     {
-        let pids = try await table.get(request.id).pids()
-        return .with { $0.processes = pids.map { pid in .with { $0.pid = pid } } }
+        let processes = try await table.get(request.id).processInfos()
+        return .with { $0.processes = processes }
     }
 
     public func pause(_ request: Containerd_Task_V2_PauseRequest, context: TTRPCRequestContext) async throws
@@ -300,10 +385,27 @@ public final class ShimService: TaskService {
     public func closeIO(_ request: Containerd_Task_V2_CloseIORequest, context: TTRPCRequestContext) async throws
         -> Google_Protobuf_Empty
     {
-        try Self.rejectExec(request.execID)
         let container = try await table.get(request.id)
-        log.debug("CloseIO", [("id", request.id), ("stdin", "\(request.stdin)")])
-        if request.stdin { await container.io.endStdin() }
+        log.debug("CloseIO", [("id", request.id), ("exec", request.execID), ("stdin", "\(request.stdin)")])
+        guard request.stdin else { return Google_Protobuf_Empty() }
+        if request.execID.isEmpty {
+            await container.io.endStdin()
+        } else {
+            try await container.exec(request.execID).io.endStdin()
+        }
+        return Google_Protobuf_Empty()
+    }
+
+    public func resizePty(_ request: Containerd_Task_V2_ResizePtyRequest, context: TTRPCRequestContext) async throws
+        -> Google_Protobuf_Empty
+    {
+        guard let container = await table.find(request.id) else {
+            throw TTRPCError.failedPrecondition("container \(request.id) not created")
+        }
+        let io = request.execID.isEmpty ? container.io : try await container.exec(request.execID).io
+        do { try io.resize(width: request.width, height: request.height) } catch {
+            throw TTRPCError.internal("resizing the terminal of \(request.id): \(error)")
+        }
         return Google_Protobuf_Empty()
     }
 
@@ -330,10 +432,6 @@ public final class ShimService: TaskService {
         return Google_Protobuf_Empty()
     }
 
-    /// Exec processes arrive with the exec RPCs; until then an exec id names nothing here.
-    private static func rejectExec(_ execID: String) throws {
-        if !execID.isEmpty { throw TTRPCError.notFound("process \(execID) does not exist") }
-    }
 }
 
 /// The containers of this shim, by id. Reservation makes concurrent Creates of one id safe.

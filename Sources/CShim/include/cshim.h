@@ -19,4 +19,27 @@ short cshim_posix_spawn_setsid(void);
 /// Bytes waiting to be read from a pipe or FIFO (FIONREAD), or -1.
 int cshim_pending_bytes(int fd);
 
+/// Accepts one connection on `listener` (waiting up to `timeout_ms`) and returns the descriptor the peer sent
+/// with SCM_RIGHTS (runsc's `--console-socket` protocol for a pty master), or -1 with errno set.
+int cshim_receive_fd(int listener, int timeout_ms);
+
+/// ioctl(TIOCSWINSZ): sets a terminal's size.
+int cshim_set_window_size(int fd, unsigned short rows, unsigned short columns);
+
+/// fcntl(F_DUPFD_CLOEXEC): a close-on-exec duplicate.
+int cshim_dup_cloexec(int fd);
+
+/// A non-blocking, close-on-exec eventfd (cgroup v1 OOM notifications).
+int cshim_eventfd(void);
+
+/// A non-blocking inotify descriptor watching `path` for IN_MODIFY (cgroup v2 `memory.events`).
+int cshim_inotify_modify(const char *path);
+
+/// epoll helpers: create, add `fd` for EPOLLIN, remove, and wait for one ready descriptor (-1 on
+/// timeout or error).
+int cshim_epoll_create(void);
+int cshim_epoll_add(int epoll, int fd);
+int cshim_epoll_remove(int epoll, int fd);
+int cshim_epoll_wait_one(int epoll, int timeout_ms);
+
 #endif

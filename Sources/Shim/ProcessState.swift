@@ -1,9 +1,9 @@
 import ShimAPI
 import SwiftProtobuf
 
-/// The lifecycle of a container's init process as containerd sees it. A value type so every
+/// The lifecycle of a process (a container's init or an exec) as containerd sees it. A value type so every
 /// transition is checked in one place; an invalid one is a FailedPrecondition, never a crash.
-struct InitProcess: Equatable, Sendable {
+struct ProcessState: Equatable, Sendable {
     enum Status: Equatable, Sendable {
         case created, running, paused, stopped
 

@@ -1,0 +1,44 @@
+import FoundationEssentials
+import SwiftProtobuf
+import TTRPC
+import Testing
+
+@testable import Shim
+
+struct ExecSpecTests {
+    private func any(_ json: String) -> Google_Protobuf_Any {
+        var any = Google_Protobuf_Any()
+        any.typeURL = "types.containerd.io/opencontainers/runtime-spec/1/Process"
+        any.value = Data(json.utf8)
+        return any
+    }
+
+    @Test func setsTerminalAndKeepsEverythingElseExactly() throws {
+        let spec = """
+            {"args":["sh","-c","echo hi"],"env":["A=1"],"cwd":"/","terminal":false,
+             "user":{"uid":4294967294,"gid":0},
+             "rlimits":[{"type":"RLIMIT_NOFILE","hard":18446744073709551615,"soft":1024}],
+             "capabilities":{"bounding":["CAP_KILL"]},"noNewPrivileges":true,"oomScoreAdj":-998}
+            """
+        let patched = try Container.execSpec(any(spec), terminal: true)
+        let object = try JSONValue.object(from: patched)
+        let original = try JSONValue.object(from: Array(spec.utf8))
+        #expect(object["terminal"] == .bool(true))
+        var expected = original
+        expected["terminal"] = .bool(true)
+        #expect(object == expected)
+        #expect(String(decoding: patched, as: UTF8.self).contains("18446744073709551615"))
+        #expect(String(decoding: patched, as: UTF8.self).contains("-998"))
+    }
+
+    @Test func refusesWhatIsNotAProcess() {
+        for (json, text) in [("[1,2]", "JSON object"), ("{\"args\":[]}", "spec.args"), ("not json", "JSON object")] {
+            #expect {
+                _ = try Container.execSpec(any(json), terminal: false)
+            } throws: { error in
+                guard let error = error as? TTRPCError else { return false }
+                return error.code == .invalidArgument && error.message.contains(text)
+            }
+        }
+    }
+}

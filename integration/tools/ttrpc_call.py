@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""Calls one containerd.task.v2.Task RPC on a shim socket and prints the status.
+
+For the RPCs ctr 1.6 cannot send to a non-runc runtime (Update, Checkpoint with options).
+Usage: ttrpc_call.py SOCKET NAMESPACE METHOD CONTAINER [JSON]
+  Update:     JSON is the OCI LinuxResources to send.
+  Checkpoint: JSON is {"path": DIR, "exit": true|false}.
+Prints "code=N message=..." (N = 0 on success) and exits 0 when the call completed.
+"""
+import json
+import socket
+import struct
+import sys
+
+
+def varint(n):
+    out = bytearray()
+    while True:
+        byte = n & 0x7F
+        n >>= 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def field(number, data):  # length-delimited field
+    return varint(number << 3 | 2) + varint(len(data)) + data
+
+
+def boolean(number, value):
+    return varint(number << 3) + varint(1 if value else 0)
+
+
+def any_message(type_url, value):
+    return field(1, type_url.encode()) + field(2, value)
+
+
+def parse(data):
+    fields, i = {}, 0
+    while i < len(data):
+        key, shift = 0, 0
+        while True:
+            b = data[i]; i += 1
+            key |= (b & 0x7F) << shift; shift += 7
+            if not b & 0x80:
+                break
+        number, kind = key >> 3, key & 7
+        if kind == 0:
+            value, shift = 0, 0
+            while True:
+                b = data[i]; i += 1
+                value |= (b & 0x7F) << shift; shift += 7
+                if not b & 0x80:
+                    break
+        elif kind == 2:
+            length, shift = 0, 0
+            while True:
+                b = data[i]; i += 1
+                length |= (b & 0x7F) << shift; shift += 7
+                if not b & 0x80:
+                    break
+            value = data[i:i + length]; i += length
+        else:
+            raise ValueError(f"unsupported wire type {kind}")
+        fields[number] = value
+    return fields
+
+
+def main():
+    sock_path, namespace, method, container = sys.argv[1:5]
+    argument = json.loads(sys.argv[5]) if len(sys.argv) > 5 else {}
+    if method == "Update":
+        body = field(1, container.encode()) + field(
+            2, any_message("types.containerd.io/opencontainers/runtime-spec/1/LinuxResources",
+                           json.dumps(argument).encode()))
+    elif method == "Checkpoint":
+        options = boolean(1, argument.get("exit", False))
+        body = field(1, container.encode()) + field(2, argument["path"].encode()) + field(
+            3, any_message("containerd.runc.v1.CheckpointOptions", options))
+    else:
+        raise SystemExit(f"unsupported method {method}")
+    metadata = field(1, b"containerd-namespace-ttrpc") + field(2, namespace.encode())
+    request = (field(1, b"containerd.task.v2.Task") + field(2, method.encode()) + field(3, body)
+               + field(5, metadata))
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(60)
+        s.connect(sock_path.removeprefix("unix://"))
+        s.sendall(struct.pack(">IIBB", len(request), 1, 1, 0) + request)
+        header = b""
+        while len(header) < 10:
+            header += s.recv(10 - len(header))
+        length = struct.unpack(">I", header[:4])[0]
+        payload = b""
+        while len(payload) < length:
+            payload += s.recv(length - len(payload))
+    status = parse(parse(payload).get(1, b""))
+    message = status.get(2, b"").decode()
+    print(f"code={status.get(1, 0)} message={message}")
+
+
+if __name__ == "__main__":
+    main()
