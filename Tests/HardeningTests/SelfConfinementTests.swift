@@ -44,7 +44,8 @@ import Testing
             + "/README.md"
         let bytes = try #require(readWholeFile(readme), "cannot read \(readme)")
         let text = String(decoding: bytes, as: UTF8.self)
-        let section = try #require(text.split(separator: "## Hardening").dropFirst().first, "no Hardening section")
+        let after = try #require(text.split(separator: "\n## Hardening\n").dropFirst().first, "no Hardening section")
+        let section = after.split(separator: "\n## ").first ?? after
         let table = section.split(separator: "\n").filter { $0.hasPrefix("| `") }
         let listed = table.flatMap { row in
             row.split(separator: "|")[0].split(separator: ",").map { String($0.filter { $0 != "`" && $0 != " " }) }
