@@ -54,13 +54,16 @@ let package = Package(
         .target(name: "Runsc", swiftSettings: strict),
 
         // nvproxy (GPUs): host discovery, runsc's supported drivers, GPU requests in a spec, the spec rewrite.
-        .target(name: "NVProxy", dependencies: ["Runsc"], swiftSettings: strict),
+        // OCI documents as data: a schema-free JSON value that rewrites keep whole.
+        .target(name: "OCI", swiftSettings: strict),
+        .target(name: "NVProxy", dependencies: ["OCI", "Runsc"], swiftSettings: strict),
 
         // The shim: binary lifecycle (start/delete/daemon), task service, processes, IO, reaper, events.
         .target(
             name: "Shim",
-            dependencies: ["CShim", "ShimAPI", "TTRPC", "Runsc", "GVisorConfig", "NVProxy", "Hardening", protobuf]
-                + nio,
+            dependencies: [
+                "CShim", "ShimAPI", "TTRPC", "Runsc", "GVisorConfig", "NVProxy", "OCI", "Hardening", protobuf,
+            ] + nio,
             swiftSettings: strict),
         // C bridges for Linux calls Swift's Glibc module lacks (prctl, ...).
         .target(name: "CShim"),
@@ -71,7 +74,7 @@ let package = Package(
         .systemLibrary(name: "CSeccomp", path: "Sources/CSeccomp"),
         .systemLibrary(name: "CCap", path: "Sources/CCap"),
         .target(
-            name: "Hardening", dependencies: ["CSeccomp", "CCap"], swiftSettings: strict,
+            name: "Hardening", dependencies: ["CSeccomp", "CCap", "OCI"], swiftSettings: strict,
             linkerSettings: [.linkedLibrary(":libseccomp.a"), .linkedLibrary(":libcap.a")]),
 
         .executableTarget(name: "containerd-shim-runsc-v1", dependencies: ["Shim"], swiftSettings: strict),
@@ -105,16 +108,17 @@ let package = Package(
         .testTarget(name: "GVisorConfigTests", dependencies: ["GVisorConfig"], swiftSettings: strict),
         .testTarget(
             name: "ShimTests",
-            dependencies: ["Shim", "ShimAPI", "TTRPC", "GVisorConfig", "NVProxy", "Runsc", protobuf] + nio,
+            dependencies: ["Shim", "ShimAPI", "TTRPC", "GVisorConfig", "NVProxy", "OCI", "Runsc", protobuf] + nio,
             swiftSettings: strict),
         .testTarget(name: "RunscTests", dependencies: ["Runsc"], swiftSettings: strict),
         // hardening-probe: a test helper that confines or drops capabilities, then runs a check.
         .executableTarget(
             name: "hardening-probe", dependencies: ["Hardening", "CSeccomp", "CCap"], path: "Tests/hardening-probe",
             swiftSettings: strict),
-        .testTarget(name: "HardeningTests", dependencies: ["Hardening", "hardening-probe"], swiftSettings: strict),
         .testTarget(
-            name: "NVProxyTests", dependencies: ["NVProxy", "Runsc"], exclude: ["Golden"],
+            name: "HardeningTests", dependencies: ["Hardening", "OCI", "hardening-probe"], swiftSettings: strict),
+        .testTarget(
+            name: "NVProxyTests", dependencies: ["NVProxy", "OCI", "Runsc"], exclude: ["Golden"],
             swiftSettings: strict),
     ]
 )

@@ -1,3 +1,5 @@
+import OCI
+
 /// The capability names of an OCI spec's `process.capabilities`, checked with libcap, and
 /// gVisor's net-raw rule: unless runsc's `net-raw` flag is on, CAP_NET_RAW is taken out of every
 /// set (containerd's default spec grants it; gVisor's shim strips it the same way).
@@ -17,7 +19,9 @@ public enum SpecCapabilities {
     /// error naming the field (`process.capabilities.bounding[3]`).
     public static func enforce(spec: [UInt8], netRawEnabled: Bool) throws(OCISpecError) -> Result {
         let document: JSONValue
-        do { document = try JSONValue.decode(spec) } catch { throw OCISpecError(decoding: error) }
+        do { document = try JSONValue.decode(spec, file: "config.json") } catch {
+            throw OCISpecError(field: "", message: error.reason)
+        }
         guard case .object(var root) = document, case .object(var process)? = root["process"],
             let capabilitiesValue = process["capabilities"]
         else { return Result(rewritten: nil, strippedNetRawFrom: []) }
@@ -55,10 +59,6 @@ public enum SpecCapabilities {
         guard !stripped.isEmpty else { return Result(rewritten: nil, strippedNetRawFrom: []) }
         process["capabilities"] = .object(capabilities)
         root["process"] = .object(process)
-        do {
-            return Result(rewritten: try JSONValue.object(root).encoded(), strippedNetRawFrom: stripped)
-        } catch {
-            throw OCISpecError(field: "", message: "cannot encode the rewritten spec: \(error)")
-        }
+        return Result(rewritten: JSONValue.object(root).encoded(), strippedNetRawFrom: stripped)
     }
 }

@@ -1,3 +1,5 @@
+import OCI
+
 /// Which GPUs a container asks for, gathered from every place the NVIDIA tooling writes it into an OCI spec.
 ///
 /// Sources, all combined (a device plugin may use more than one):

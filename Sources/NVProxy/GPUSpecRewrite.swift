@@ -1,3 +1,5 @@
+import OCI
+
 /// The bundle's OCI spec rewritten for nvproxy: `linux.devices` holds `/dev/nvidiactl`, `/dev/nvidia-uvm` and
 /// exactly the chosen `/dev/nvidiaN` with the host's numbers, mode and owner, and `linux.resources.devices`
 /// allows them. Every other field is kept as it was.

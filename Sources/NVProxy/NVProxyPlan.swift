@@ -1,3 +1,5 @@
+import OCI
+
 /// What `Create` must do about nvproxy for one container, decided before runsc sees the bundle.
 public struct NVProxyPlan: Sendable, Hashable {
     /// The container's GPU request; nil when it asks for none (or nvproxy is off).
@@ -35,7 +37,10 @@ public struct NVProxyPlan: Sendable, Hashable {
             guard settings.hasNVProxyFlags else { return NVProxyPlan() }
             return await flagsOnly(runsc: runsc, support: support)
         }
-        let spec = try JSONValue.decode(specBytes, file: file)
+        let spec: JSONValue
+        do { spec = try JSONValue.decode(specBytes, file: file) } catch {
+            throw NVProxyError(.invalidSpec(file: error.file, reason: error.reason))
+        }
         guard let request = try GPURequest.detect(in: spec, file: file) else {
             return await flagsOnly(runsc: runsc, support: support)
         }

@@ -2,6 +2,7 @@ import FoundationEssentials
 import GVisorConfig
 import Glibc
 import NIOCore
+import OCI
 import Runsc
 import ShimAPI
 import SwiftProtobuf
@@ -30,16 +31,18 @@ extension Container {
 
     /// The request's `spec` (an OCI `Process` as JSON) with `terminal` set as the request says.
     static func execSpec(_ spec: Google_Protobuf_Any, terminal: Bool) throws -> [UInt8] {
-        var object: [String: JSONValue]
-        do { object = try JSONValue.object(from: Array(spec.value)) } catch {
-            throw TTRPCError.invalidArgument(
-                "spec: expected an OCI process as a JSON object (\(spec.typeURL)): \(error)")
+        var process: JSONValue
+        do { process = try JSONValue.decode(Array(spec.value), file: "spec") } catch {
+            throw TTRPCError.invalidArgument("spec: expected an OCI process as JSON (\(spec.typeURL)): \(error)")
         }
-        guard case .array(let args) = object["args"] ?? .null, !args.isEmpty else {
+        guard process.objectValue != nil else {
+            throw TTRPCError.invalidArgument("spec: expected an OCI process as a JSON object, got \(process.kindName)")
+        }
+        guard let args = process["args"]?.arrayValue, !args.isEmpty else {
             throw TTRPCError.invalidArgument("spec.args: expected the command to run, got none")
         }
-        object["terminal"] = .bool(terminal)
-        do { return try JSONValue.encode(object) } catch { throw TTRPCError.internal("spec: \(error)") }
+        process["terminal"] = .bool(terminal)
+        return process.encoded()
     }
 
     func exec(_ execID: String) throws -> ExecProcess {

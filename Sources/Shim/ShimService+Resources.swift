@@ -1,4 +1,5 @@
 import FoundationEssentials
+import OCI
 import Runsc
 import ShimAPI
 import SwiftProtobuf
@@ -31,8 +32,8 @@ extension ShimService {
             throw TTRPCError.invalidArgument("resources: expected an OCI LinuxResources, got none")
         }
         let resources = Array(request.resources.value)
-        do { _ = try JSONValue.object(from: resources) } catch {
-            throw TTRPCError.invalidArgument("resources: expected LinuxResources as a JSON object: \(error)")
+        guard (try? JSONValue.decode(resources, file: "resources"))?.objectValue != nil else {
+            throw TTRPCError.invalidArgument("resources: expected an OCI LinuxResources as a JSON object")
         }
         do {
             try await container.runsc.update(id: request.id, resources: resources)

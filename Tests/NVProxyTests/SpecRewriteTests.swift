@@ -1,5 +1,6 @@
 import Foundation
 import NVProxy
+import OCI
 import Testing
 
 /// The rewrite of `config.json` against golden files in `Golden/`: `<name>.input.json` is what containerd wrote,

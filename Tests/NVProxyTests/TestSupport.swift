@@ -1,5 +1,6 @@
 import Foundation
 import NVProxy
+import OCI
 import Testing
 
 /// The directory of this test target, for the golden files.

@@ -1,4 +1,5 @@
 import FoundationEssentials
+import OCI
 import SwiftProtobuf
 import TTRPC
 import Testing
@@ -21,8 +22,8 @@ struct ExecSpecTests {
              "capabilities":{"bounding":["CAP_KILL"]},"noNewPrivileges":true,"oomScoreAdj":-998}
             """
         let patched = try Container.execSpec(any(spec), terminal: true)
-        let object = try JSONValue.object(from: patched)
-        let original = try JSONValue.object(from: Array(spec.utf8))
+        let object = try JSONValue.decode(patched, file: "patched")
+        let original = try JSONValue.decode(Array(spec.utf8), file: "original")
         #expect(object["terminal"] == .bool(true))
         var expected = original
         expected["terminal"] = .bool(true)
@@ -32,7 +33,8 @@ struct ExecSpecTests {
     }
 
     @Test func refusesWhatIsNotAProcess() {
-        for (json, text) in [("[1,2]", "JSON object"), ("{\"args\":[]}", "spec.args"), ("not json", "JSON object")] {
+        for (json, text) in [("[1,2]", "got an array"), ("{\"args\":[]}", "spec.args"), ("not json", "not valid JSON")]
+        {
             #expect {
                 _ = try Container.execSpec(any(json), terminal: false)
             } throws: { error in

@@ -1,6 +1,7 @@
 import GVisorConfig
 import Glibc
 import NIOPosix
+import OCI
 import ShimAPI
 import SwiftProtobuf
 import TTRPC
@@ -96,7 +97,10 @@ struct ShimHardeningTests {
                 id: try ContainerID("netraw"), bundle: bundle, config: RunscShimConfig(runscConfig: ["network": "none"])
             )
         }
-        let rewritten = String(decoding: try ConfigFile.readBytes("\(bundle)/config.json"), as: UTF8.self)
-        #expect(rewritten == #"{"process":{"capabilities":{"bounding":["CAP_KILL"]}}}"#)
+        let rewritten = try JSONValue.decode(try ConfigFile.readBytes("\(bundle)/config.json"), file: "config.json")
+        #expect(
+            rewritten
+                == .object(["process": .object(["capabilities": .object(["bounding": .array([.string("CAP_KILL")])])])])
+        )
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import GVisorConfig
 import NIOPosix
 import NVProxy
+import OCI
 import Runsc
 import TTRPC
 import Testing

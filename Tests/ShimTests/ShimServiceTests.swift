@@ -95,7 +95,8 @@ struct ShimServiceTests {
             await expectCode(.notFound, containing: "nope") {
                 _ = try await service.state(.with { $0.id = "nope" }, context: context())
             }
-            await expectCode(.notFound, containing: "exec1") {
+            // The container is looked up first, as in gVisor's shim: the error names it, not the exec.
+            await expectCode(.notFound, containing: "container nope not created") {
                 _ = try await service.kill(
                     .with {
                         $0.id = "nope"; $0.execID = "exec1"

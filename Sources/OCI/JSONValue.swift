@@ -1,7 +1,8 @@
 import FoundationEssentials
 
-/// Any JSON document, decoded without a schema so a rewrite of `config.json` keeps every field it does not
-/// touch, including ones newer than this code (runtime-spec extensions, vendor annotations).
+/// Any JSON document, decoded without a schema so a rewrite of an OCI document (`config.json`, an exec's
+/// process) keeps every field it does not touch, including ones newer than this code (runtime-spec
+/// extensions, vendor annotations).
 ///
 /// Integers stay integers (`Int64`, or `UInt64` above its range) so 64-bit limits and capability masks
 /// survive a round trip exactly; only numbers with a fraction or exponent become `Double`.
@@ -16,11 +17,11 @@ public enum JSONValue: Sendable, Hashable {
     case object([String: JSONValue])
 
     /// Decodes `bytes`; the error names `file` and JSON's own complaint.
-    public static func decode(_ bytes: [UInt8], file: String) throws(NVProxyError) -> JSONValue {
+    public static func decode(_ bytes: [UInt8], file: String) throws(JSONValueError) -> JSONValue {
         do {
             return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
         } catch {
-            throw NVProxyError(.invalidSpec(file: file, reason: "not valid JSON: \(error)"))
+            throw JSONValueError(file: file, reason: "not valid JSON: \(error)")
         }
     }
 
@@ -117,4 +118,17 @@ extension JSONValue: Codable {
         case .object(let value): try container.encode(value)
         }
     }
+}
+
+/// A document that is not JSON, with the file (or field) it came from.
+public struct JSONValueError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var file: String
+    public var reason: String
+
+    public init(file: String, reason: String) {
+        self.file = file
+        self.reason = reason
+    }
+
+    public var description: String { "\(file): \(reason)" }
 }
