@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "GVisorConfig", targets: ["GVisorConfig"]),
         .library(name: "Runsc", targets: ["Runsc"]),
         .library(name: "NVProxy", targets: ["NVProxy"]),
+        .library(name: "Hardening", targets: ["Hardening"]),
         .executable(name: "containerd-shim-runsc-v1", targets: ["containerd-shim-runsc-v1"]),
         .executable(name: "gvisor-node", targets: ["gvisor-node"]),
     ],
@@ -60,10 +61,21 @@ let package = Package(
         // The shim: binary lifecycle (start/delete/daemon), task service, processes, IO, reaper, events.
         .target(
             name: "Shim",
-            dependencies: ["CShim", "ShimAPI", "TTRPC", "Runsc", "GVisorConfig", "NVProxy", "OCI", protobuf] + nio,
+            dependencies: [
+                "CShim", "ShimAPI", "TTRPC", "Runsc", "GVisorConfig", "NVProxy", "OCI", "Hardening", protobuf,
+            ] + nio,
             swiftSettings: strict),
         // C bridges for Linux calls Swift's Glibc module lacks (prctl, ...).
         .target(name: "CShim"),
+
+        // Hardening: libcap capability sets, the shim's seccomp self-confinement, OCI seccomp profile
+        // checks. libseccomp and libcap come through module maps and are linked from their static
+        // archives (`-l:lib*.a`), so release binaries need neither library on the node.
+        .systemLibrary(name: "CSeccomp", path: "Sources/CSeccomp"),
+        .systemLibrary(name: "CCap", path: "Sources/CCap"),
+        .target(
+            name: "Hardening", dependencies: ["CSeccomp", "CCap", "OCI"], swiftSettings: strict,
+            linkerSettings: [.linkedLibrary(":libseccomp.a"), .linkedLibrary(":libcap.a")]),
 
         .executableTarget(name: "containerd-shim-runsc-v1", dependencies: ["Shim"], swiftSettings: strict),
         .executableTarget(
@@ -99,6 +111,12 @@ let package = Package(
             dependencies: ["Shim", "ShimAPI", "TTRPC", "GVisorConfig", "NVProxy", "OCI", "Runsc", protobuf] + nio,
             swiftSettings: strict),
         .testTarget(name: "RunscTests", dependencies: ["Runsc"], swiftSettings: strict),
+        // hardening-probe: a test helper that confines or drops capabilities, then runs a check.
+        .executableTarget(
+            name: "hardening-probe", dependencies: ["Hardening", "CSeccomp", "CCap"], path: "Tests/hardening-probe",
+            swiftSettings: strict),
+        .testTarget(
+            name: "HardeningTests", dependencies: ["Hardening", "OCI", "hardening-probe"], swiftSettings: strict),
         .testTarget(
             name: "NVProxyTests", dependencies: ["NVProxy", "OCI", "Runsc"], exclude: ["Golden"],
             swiftSettings: strict),
