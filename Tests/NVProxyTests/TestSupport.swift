@@ -139,8 +139,14 @@ final class StandInRunsc {
         directory = String(cString: made)
         let text =
             "#!/bin/bash\n# Stand-in for runsc's nvproxy queries (tests only).\ncase \"$*\" in\n\(script)\nesac\n"
-        try text.write(toFile: path, atomically: false, encoding: .utf8)
-        guard chmod(path, 0o755) == 0 else { throw TestSetupError("chmod \(path)") }
+        // Written through a close-on-exec descriptor: tests run in parallel, and a write descriptor
+        // inherited by another test's child would make exec of this script fail with ETXTBSY.
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+        guard fd >= 0 else { throw TestSetupError("open \(path): \(String(cString: strerror(errno)))") }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        guard written == bytes.count else { throw TestSetupError("write \(path)") }
     }
 
     deinit { try? FileManager.default.removeItem(atPath: directory) }
