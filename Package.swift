@@ -115,7 +115,9 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(
             name: "gardener-extension-runtime-gvisor",
-            dependencies: ["Controller", "Kubernetes", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "Controller", "Kubernetes", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strict),
         .executableTarget(
             name: "controller-bench", dependencies: ["Controller", "Kubernetes"], path: "Benchmarks/controller-bench",
@@ -129,7 +131,9 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "ControllerTests",
-            dependencies: ["Controller", "Kubernetes", "GVisorConfig", .product(name: "NIOHTTP1", package: "swift-nio")]
+            dependencies: [
+                "Controller", "Kubernetes", "GVisorConfig", .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
                 + nio,
             swiftSettings: strict),
     ]

@@ -23,14 +23,17 @@ let baseline = peakResidentKiB()
 for n in 0..<namespaces {
     let namespace = "shoot--bench--\(n)"
     _ = try await api.create(
-        Cluster(metadata: ObjectMeta(name: namespace), spec: Cluster.Spec(shoot: ["spec": ["kubernetes": ["version": "1.33.0"]]])))
+        Cluster(
+            metadata: ObjectMeta(name: namespace),
+            spec: Cluster.Spec(shoot: ["spec": ["kubernetes": ["version": "1.33.0"]]])))
     for p in 0..<perNamespace {
         let pool = "pool-\(p)"
         let flags: JSONValue = p % 2 == 0 ? ["net-raw": "true", "debug": "true"] : ["panic-signal": "12"]
         _ = try await api.create(
             ContainerRuntime(
                 metadata: ObjectMeta(
-                    name: "gvisor-\(pool)", namespace: namespace, annotations: ["gardener.cloud/operation": "reconcile"]),
+                    name: "gvisor-\(pool)", namespace: namespace, annotations: ["gardener.cloud/operation": "reconcile"]
+                ),
                 spec: ContainerRuntime.Spec(
                     type: "gvisor",
                     providerConfig: [
@@ -80,7 +83,13 @@ let secrets = await api.store.list(Secret.resourceType, namespace: nil).items.co
 let peak = peakResidentKiB()
 
 print("controller-bench: \(total) ContainerRuntimes in \(namespaces) namespaces, \(workers) workers, in-memory API")
-print(String(format: "  wall time           %.3f s   (goal ≤ 2 s)   %.2f ms per ContainerRuntime", seconds, seconds * 1000 / Double(total)))
-print(String(format: "  peak RSS (VmHWM)    %.1f MB  (goal ≤ 30 MB; %.1f MB before creating objects)", Double(peak) / 1024, Double(baseline) / 1024))
+print(
+    String(
+        format: "  wall time           %.3f s   (goal ≤ 2 s)   %.2f ms per ContainerRuntime", seconds,
+        seconds * 1000 / Double(total)))
+print(
+    String(
+        format: "  peak RSS (VmHWM)    %.1f MB  (goal ≤ 30 MB; %.1f MB before creating objects)", Double(peak) / 1024,
+        Double(baseline) / 1024))
 print("  objects written     \(managedResources) ManagedResources, \(secrets) Secrets; failures: \(failures)")
 if failures > 0 || managedResources != namespaces * (perNamespace + 1) { exit(1) }

@@ -94,7 +94,8 @@ public struct Actuator: Sendable {
         let namespace = try Self.namespace(of: runtime)
         let (flags, ignored, configuration) = try Self.validate(runtime)
         try await managedResources.deploy(
-            namespace: namespace, name: Names.sharedManagedResource, manifests: Manifest.yaml(Rendering.sharedObjects()))
+            namespace: namespace, name: Names.sharedManagedResource, manifests: Manifest.yaml(Rendering.sharedObjects())
+        )
         let installation = Rendering.Installation(
             pool: runtime.spec.workerPool.name, binaryPath: runtime.spec.binaryPath,
             poolSelector: runtime.spec.workerPool.selector.matchLabels ?? [:],
@@ -138,8 +139,9 @@ public struct Actuator: Sendable {
     /// Control-plane migration: the ManagedResources go but their shoot objects stay (`keepObjects`).
     public func migrate(_ runtime: ContainerRuntime, cluster: Cluster?) async throws {
         let namespace = try Self.namespace(of: runtime)
-        for name in [Names.installationManagedResource(pool: runtime.spec.workerPool.name), Names.sharedManagedResource]
-        {
+        for name in [
+            Names.installationManagedResource(pool: runtime.spec.workerPool.name), Names.sharedManagedResource,
+        ] {
             try await managedResources.setKeepObjects(namespace: namespace, name: name, true)
             try await managedResources.delete(namespace: namespace, name: name)
             try await managedResources.waitUntilDeleted(

@@ -59,7 +59,8 @@ public final class ControllerManager: Sendable {
         self.options = options
         metrics = Metrics(maxConcurrentReconciles: options.maxConcurrentReconciles)
         let actuator = Actuator(
-            api: api, options: Actuator.Options(installerImage: options.installerImage, testRepository: options.testRepository))
+            api: api,
+            options: Actuator.Options(installerImage: options.installerImage, testRepository: options.testRepository))
         reconciler = Reconciler(
             api: api, actuator: actuator,
             options: Reconciler.Options(
@@ -103,7 +104,9 @@ public final class ControllerManager: Sendable {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await self.runInformers() }
                 if let election {
-                    Log.info("waiting for leadership", ["lease": "\(options.leaderElectionNamespace)/\(options.leaderElectionID)"])
+                    Log.info(
+                        "waiting for leadership",
+                        ["lease": "\(options.leaderElectionNamespace)/\(options.leaderElectionID)"])
                     try await election.acquire()
                     await metrics.setLeader(true)
                     Log.info("leading", ["identity": options.identity])

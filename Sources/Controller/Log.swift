@@ -16,7 +16,9 @@ public enum Log {
     private enum JSONValueLite {
         case s(String)
         var text: String {
-            switch self { case .s(let value): value }
+            switch self {
+            case .s(let value): value
+            }
         }
     }
 }

@@ -41,19 +41,24 @@ public actor Metrics {
         for result in ["error", "requeue", "requeue_after", "success"] {
             lines.append("controller_runtime_reconcile_total{\(c),result=\"\(result)\"} \(reconciles[result] ?? 0)")
         }
-        lines.append("# HELP controller_runtime_reconcile_errors_total Total number of reconciliation errors per controller")
+        lines.append(
+            "# HELP controller_runtime_reconcile_errors_total Total number of reconciliation errors per controller")
         lines.append("# TYPE controller_runtime_reconcile_errors_total counter")
         lines.append("controller_runtime_reconcile_errors_total{\(c)} \(errors)")
-        lines.append("# HELP controller_runtime_reconcile_time_seconds Length of time per reconciliation per controller")
+        lines.append(
+            "# HELP controller_runtime_reconcile_time_seconds Length of time per reconciliation per controller")
         lines.append("# TYPE controller_runtime_reconcile_time_seconds histogram")
         for bound in Self.bucketBounds {
             lines.append(
-                "controller_runtime_reconcile_time_seconds_bucket{\(c),le=\"\(Self.number(bound))\"} \(buckets[bound] ?? 0)")
+                "controller_runtime_reconcile_time_seconds_bucket{\(c),le=\"\(Self.number(bound))\"} \(buckets[bound] ?? 0)"
+            )
         }
         lines.append("controller_runtime_reconcile_time_seconds_bucket{\(c),le=\"+Inf\"} \(durationCount)")
         lines.append("controller_runtime_reconcile_time_seconds_sum{\(c)} \(Self.number(durationSum))")
         lines.append("controller_runtime_reconcile_time_seconds_count{\(c)} \(durationCount)")
-        lines.append("# HELP controller_runtime_max_concurrent_reconciles Maximum number of concurrent reconciles per controller")
+        lines.append(
+            "# HELP controller_runtime_max_concurrent_reconciles Maximum number of concurrent reconciles per controller"
+        )
         lines.append("# TYPE controller_runtime_max_concurrent_reconciles gauge")
         lines.append("controller_runtime_max_concurrent_reconciles{\(c)} \(maxConcurrentReconciles)")
         lines.append("# HELP controller_runtime_active_workers Number of currently used workers per controller")
@@ -68,7 +73,9 @@ public actor Metrics {
         lines.append("# HELP workqueue_retries_total Total number of retries handled by workqueue")
         lines.append("# TYPE workqueue_retries_total counter")
         lines.append("workqueue_retries_total{name=\"\(controller)\"} \(queueRetries)")
-        lines.append("# HELP leader_election_master_status Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master.")
+        lines.append(
+            "# HELP leader_election_master_status Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master."
+        )
         lines.append("# TYPE leader_election_master_status gauge")
         lines.append("leader_election_master_status{name=\"runtime-gvisor-leader-election\"} \(leader ? 1 : 0)")
         return lines.joined(separator: "\n") + "\n"

@@ -66,7 +66,9 @@ public struct Reconciler: Sendable {
         }
         if last?.type == "Migrate", last?.state == "Succeeded" { return .skipped }  // waits for restore
         if needsReconcile(runtime, operation: operation) {
-            return try await reconcile(runtime, cluster, type: last == nil || (last?.type == "Create" && last?.state != "Succeeded") ? "Create" : "Reconcile")
+            return try await reconcile(
+                runtime, cluster,
+                type: last == nil || (last?.type == "Create" && last?.state != "Succeeded") ? "Create" : "Reconcile")
         }
         return try await updateHealth(runtime) ? .healthUpdated : .none
     }
@@ -83,7 +85,8 @@ public struct Reconciler: Sendable {
     }
 
     private func reconcile(_ runtime: ContainerRuntime, _ cluster: Cluster?, type: String) async throws -> Action {
-        let verb = type == "Restore" ? ("Restoring", "restored", "restoring") : ("Reconciling", "reconciled", "reconciling")
+        let verb =
+            type == "Restore" ? ("Restoring", "restored", "restoring") : ("Reconciling", "reconciled", "reconciling")
         guard
             let current = try await api.modify(
                 ContainerRuntime.self, namespace: runtime.namespace, name: runtime.name,
@@ -92,7 +95,8 @@ public struct Reconciler: Sendable {
         try await setOperation(current, type: type, state: "Processing", progress: 1, "\(verb.0) the ContainerRuntime")
         let outcome: Actuator.Outcome
         do {
-            outcome = try await type == "Restore"
+            outcome =
+                try await type == "Restore"
                 ? actuator.restore(current, cluster: cluster) : actuator.reconcile(current, cluster: cluster)
         } catch {
             try await setError(current, type: type, "Error \(verb.2) ContainerRuntime", error)
@@ -126,7 +130,9 @@ public struct Reconciler: Sendable {
         }
         if !outcome.ignoredFlags.isEmpty {
             let previous = runtime.status?.conditions?[type: Self.configurationCondition]
-            if previous?.reason != Self.ignoredFlagsReason || previous?.message != "configFlags entries not applied: \(message)" {
+            if previous?.reason != Self.ignoredFlagsReason
+                || previous?.message != "configFlags entries not applied: \(message)"
+            {
                 try await recordEvent(
                     current, type: "Warning", reason: Self.ignoredFlagsReason,
                     message: "providerConfig.configFlags entries not applied to runsc.toml: \(message)")
@@ -139,7 +145,8 @@ public struct Reconciler: Sendable {
     private func delete(_ runtime: ContainerRuntime, _ cluster: Cluster?) async throws -> Action {
         guard runtime.metadata.hasFinalizer(Names.finalizer) else { return .none }
         let force = cluster?.shootNeedsForceDeletion ?? false
-        try await setOperation(runtime, type: "Delete", state: "Processing", progress: 1, "Deleting the ContainerRuntime")
+        try await setOperation(
+            runtime, type: "Delete", state: "Processing", progress: 1, "Deleting the ContainerRuntime")
         do {
             if force {
                 try await actuator.forceDelete(runtime, cluster: cluster)
@@ -150,7 +157,8 @@ public struct Reconciler: Sendable {
             try await setError(runtime, type: "Delete", "Error deleting ContainerRuntime", error)
             throw error
         }
-        try await setOperation(runtime, type: "Delete", state: "Succeeded", progress: 100, "Successfully deleted ContainerRuntime")
+        try await setOperation(
+            runtime, type: "Delete", state: "Succeeded", progress: 100, "Successfully deleted ContainerRuntime")
         try await api.modify(ContainerRuntime.self, namespace: runtime.namespace, name: runtime.name) {
             $0.metadata.removeFinalizer(Names.finalizer)
         }
@@ -158,14 +166,16 @@ public struct Reconciler: Sendable {
     }
 
     private func migrate(_ runtime: ContainerRuntime, _ cluster: Cluster?) async throws -> Action {
-        try await setOperation(runtime, type: "Migrate", state: "Processing", progress: 1, "Starting Migration of the ContainerRuntime")
+        try await setOperation(
+            runtime, type: "Migrate", state: "Processing", progress: 1, "Starting Migration of the ContainerRuntime")
         do {
             try await actuator.migrate(runtime, cluster: cluster)
         } catch {
             try await setError(runtime, type: "Migrate", "Error migrating ContainerRuntime", error)
             throw error
         }
-        try await setOperation(runtime, type: "Migrate", state: "Succeeded", progress: 100, "Successfully migrated ContainerRuntime")
+        try await setOperation(
+            runtime, type: "Migrate", state: "Succeeded", progress: 100, "Successfully migrated ContainerRuntime")
         try await api.modify(ContainerRuntime.self, namespace: runtime.namespace, name: runtime.name) { object in
             let hadFinalizers = object.metadata.finalizers != nil
             let hadAnnotation = object.metadata.annotations?[Names.operationAnnotation] != nil
@@ -189,7 +199,8 @@ public struct Reconciler: Sendable {
         ) { object in
             var conditions = object.status?.conditions ?? []
             let old = conditions[type: Self.installationCondition]
-            guard old?.status != condition.status || old?.reason != condition.reason || old?.message != condition.message
+            guard
+                old?.status != condition.status || old?.reason != condition.reason || old?.message != condition.message
             else { return false }
             conditions.set(condition, now: Timestamp.rfc3339(clock()))
             var status = object.status ?? ContainerRuntime.Status()
@@ -251,7 +262,8 @@ public struct Reconciler: Sendable {
         }
     }
 
-    private func setError(_ runtime: ContainerRuntime, type: String, _ summary: String, _ error: any Error) async throws {
+    private func setError(_ runtime: ContainerRuntime, type: String, _ summary: String, _ error: any Error) async throws
+    {
         let codes = (error as? ControllerError)?.codes ?? []
         let description = "\(summary): \(error)"
         try await api.modify(ContainerRuntime.self, namespace: runtime.namespace, name: runtime.name, status: true) {
@@ -260,7 +272,8 @@ public struct Reconciler: Sendable {
             let now = Timestamp.rfc3339(clock())
             status.lastOperation = LastOperation(
                 type: type, state: "Error", description: description, progress: 50, lastUpdateTime: now)
-            status.lastError = LastError(description: description, codes: codes.isEmpty ? nil : codes, lastUpdateTime: now)
+            status.lastError = LastError(
+                description: description, codes: codes.isEmpty ? nil : codes, lastUpdateTime: now)
             if codes.contains(Names.errorConfigurationProblem) {
                 var conditions = status.conditions ?? []
                 conditions.set(

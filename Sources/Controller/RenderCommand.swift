@@ -17,7 +17,8 @@ public enum RenderCommand {
                     return try JSONCoding.decoder.decode(JSONValue.self, from: Data(configuration.json().utf8))
                 },
                 binaryPath: binaryPath,
-                workerPool: ContainerRuntime.WorkerPool(name: pool, selector: LabelSelector(matchLabels: poolSelector))))
+                workerPool: ContainerRuntime.WorkerPool(name: pool, selector: LabelSelector(matchLabels: poolSelector)))
+        )
         let (flags, ignored, _) = try Actuator.validate(runtime)
         if !ignored.isEmpty {
             throw ControllerError("providerConfig: \(FlagValidationError(findings: ignored))")

@@ -61,7 +61,9 @@ public enum Rendering {
         let checksum = SHA256.hex(Manifest.yaml([configMap]))
         var nodeSelector = installation.poolSelector
         nodeSelector[Names.criNameLabel] = "containerd"
-        let selector: [String: String] = ["app.kubernetes.io/name": "containerd-gvisor", Names.poolLabel: installation.pool]
+        let selector: [String: String] = [
+            "app.kubernetes.io/name": "containerd-gvisor", Names.poolLabel: installation.pool,
+        ]
         var podLabels = selector
         podLabels["origin"] = "gardener-extension-runtime-gvisor"
         podLabels["gardener.cloud/role"] = "container-runtime"
@@ -86,7 +88,10 @@ public enum Rendering {
             "kind": "DaemonSet",
             "metadata": [
                 "name": .string(name), "namespace": .string(Names.shootNamespace),
-                "labels": .strings(["app.kubernetes.io/name": "containerd-gvisor", "helm.sh/chart": "containerd-gvisor", Names.poolLabel: installation.pool]),
+                "labels": .strings([
+                    "app.kubernetes.io/name": "containerd-gvisor", "helm.sh/chart": "containerd-gvisor",
+                    Names.poolLabel: installation.pool,
+                ]),
             ],
             "spec": [
                 "selector": ["matchLabels": .strings(selector)],

@@ -15,7 +15,8 @@ public struct InMemoryAPI: KubernetesAPI {
         _ type: R.Type, namespace: String?, labelSelector: [String: String]
     ) async throws -> ResourceList<R> {
         let result = await store.list(R.resourceType, namespace: namespace, labelSelector: labelSelector)
-        return ResourceList(items: try result.items.map { try $0.decode(as: R.self) }, resourceVersion: result.resourceVersion)
+        return ResourceList(
+            items: try result.items.map { try $0.decode(as: R.self) }, resourceVersion: result.resourceVersion)
     }
 
     public func create<R: KubernetesResource>(_ object: R) async throws -> R {

@@ -115,7 +115,9 @@ public struct KubeConfig: Sendable, Hashable {
                 config.tokenFile = tokenFile.hasPrefix("/") ? tokenFile : "\(directory)/\(tokenFile)"
             }
             if user["exec"] != nil || user["auth-provider"] != nil {
-                throw fail("\(userPath): exec and auth-provider plugins are not supported; use a token or a client certificate")
+                throw fail(
+                    "\(userPath): exec and auth-provider plugins are not supported; use a token or a client certificate"
+                )
             }
         }
         return config

@@ -110,9 +110,9 @@ public final class KubernetesClient: KubernetesAPI {
     ) -> AsyncThrowingStream<WatchEvent<R>, any Error> {
         let query =
             Self.selectorQuery(labelSelector) + [
-            ("watch", "1"), ("allowWatchBookmarks", "true"), ("resourceVersion", resourceVersion),
-            ("timeoutSeconds", String(watchTimeoutSeconds)),
-        ]
+                ("watch", "1"), ("allowWatchBookmarks", "true"), ("resourceVersion", resourceVersion),
+                ("timeoutSeconds", String(watchTimeoutSeconds)),
+            ]
         let path = R.resourceType.collectionPath(namespace: namespace)
         return AsyncThrowingStream { continuation in
             let task = Task {
@@ -157,7 +157,12 @@ public final class KubernetesClient: KubernetesAPI {
 
     private static func selectorQuery(_ selector: [String: String]) -> [(String, String)] {
         guard !selector.isEmpty else { return [] }
-        return [("labelSelector", selector.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))]
+        return [
+            (
+                "labelSelector",
+                selector.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+            )
+        ]
     }
 
     private func send(

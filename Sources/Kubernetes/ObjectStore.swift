@@ -166,7 +166,8 @@ public actor ObjectStore {
             }
         } else {
             guard let start = Int(resourceVersion) else {
-                continuation.finish(throwing: KubernetesError.invalid("resourceVersion \(resourceVersion) is not valid"))
+                continuation.finish(
+                    throwing: KubernetesError.invalid("resourceVersion \(resourceVersion) is not valid"))
                 return stream
             }
             if start < compactedRevision {

@@ -330,7 +330,8 @@ import Testing
     @Test func failedShootsAreSkipped() async throws {
         let fixture = Fixture()
         try await fixture.create(
-            Fixture.runtime(pool: "p"), cluster: Fixture.cluster(shoot: ["status": ["lastOperation": ["state": "Failed"]]]))
+            Fixture.runtime(pool: "p"),
+            cluster: Fixture.cluster(shoot: ["status": ["lastOperation": ["state": "Failed"]]]))
         #expect(try await fixture.reconcile("gvisor-p") == .skipped)
         #expect(try await fixture.managedResource(shared) == nil)
     }
@@ -366,7 +367,8 @@ import Testing
             return true
         }
         #expect(try await fixture.reconcile("gvisor-p") == .healthUpdated)
-        var condition = try #require(try await fixture.runtime("gvisor-p")?.status?.conditions?[type: "InstallationHealthy"])
+        var condition = try #require(
+            try await fixture.runtime("gvisor-p")?.status?.conditions?[type: "InstallationHealthy"])
         #expect(condition.status == "False")
         #expect(condition.message?.contains("1 of 3 pods not ready") == true)
         #expect(try await fixture.reconcile("gvisor-p") == .none)
@@ -375,13 +377,15 @@ import Testing
             ManagedResource.self, namespace: Fixture.namespace, name: pool("p"), status: true
         ) {
             $0.status = ManagedResource.Status(conditions: [
-                Condition(type: "ResourcesApplied", status: "True"), Condition(type: "ResourcesHealthy", status: "True"),
+                Condition(type: "ResourcesApplied", status: "True"),
+                Condition(type: "ResourcesHealthy", status: "True"),
                 Condition(type: "ResourcesProgressing", status: "False"),
             ])
             return true
         }
         #expect(try await fixture.reconcile("gvisor-p") == .healthUpdated)
-        condition = try #require(try await fixture.runtime("gvisor-p")?.status?.conditions?[type: "InstallationHealthy"])
+        condition = try #require(
+            try await fixture.runtime("gvisor-p")?.status?.conditions?[type: "InstallationHealthy"])
         #expect(condition.status == "True")
         #expect(condition.reason == "InstallerReady")
     }

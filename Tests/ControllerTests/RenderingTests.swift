@@ -14,9 +14,13 @@ import Testing
     @Test func sameInputSameBytes() {
         // Dictionaries built in different orders (Swift randomises hashing per process and per instance).
         var forward: [String: String] = [:]
-        for key in ["debug", "net-raw", "nvproxy", "panic-signal"] { forward[key] = key == "panic-signal" ? "12" : "true" }
+        for key in ["debug", "net-raw", "nvproxy", "panic-signal"] {
+            forward[key] = key == "panic-signal" ? "12" : "true"
+        }
         var backward: [String: String] = [:]
-        for key in ["panic-signal", "nvproxy", "net-raw", "debug"] { backward[key] = key == "panic-signal" ? "12" : "true" }
+        for key in ["panic-signal", "nvproxy", "net-raw", "debug"] {
+            backward[key] = key == "panic-signal" ? "12" : "true"
+        }
         let first = Manifest.yaml(Rendering.installationObjects(installation(forward)))
         let second = Manifest.yaml(Rendering.installationObjects(installation(backward)))
         #expect(first == second)

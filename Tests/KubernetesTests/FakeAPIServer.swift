@@ -99,10 +99,12 @@ final class FakeAPIServer: Sendable {
         for item in components?.queryItems ?? [] { query[item.name] = item.value ?? "" }
         await control.record("\(head.method) \(path)\(query["watch"] != nil ? "?watch" : "")")
         if let token, head.headers["Authorization"].first != "Bearer \(token)" {
-            return try await send(out, 401, KubernetesError(code: 401, reason: "Unauthorized", message: "Unauthorized").status)
+            return try await send(
+                out, 401, KubernetesError(code: 401, reason: "Unauthorized", message: "Unauthorized").status)
         }
         guard let route = Self.route(path) else {
-            return try await send(out, 404, KubernetesError(code: 404, reason: "NotFound", message: "no route \(path)").status)
+            return try await send(
+                out, 404, KubernetesError(code: 404, reason: "NotFound", message: "no route \(path)").status)
         }
         let selector = Self.selector(query["labelSelector"])
         do {
@@ -130,16 +132,20 @@ final class FakeAPIServer: Sendable {
                 guard object.value(at: "metadata.name")?.stringValue == name else {
                     throw KubernetesError.invalid("metadata.name: does not match the URL")
                 }
-                if status, !route.type.hasStatusSubresource { throw KubernetesError.notFound(route.type, name + "/status") }
+                if status, !route.type.hasStatusSubresource {
+                    throw KubernetesError.notFound(route.type, name + "/status")
+                }
                 object["metadata"]?["namespace"] = route.namespace.map { .string($0) }
                 try await send(
-                    out, 200, try await store.update(route.type, namespace: route.namespace, object: object, status: status))
+                    out, 200,
+                    try await store.update(route.type, namespace: route.namespace, object: object, status: status))
             case (.PATCH, let name?, false):
                 guard head.headers["Content-Type"].first == "application/merge-patch+json" else {
                     throw KubernetesError(code: 415, reason: "UnsupportedMediaType", message: "only merge patches here")
                 }
                 try await send(
-                    out, 200, try await store.patch(route.type, namespace: route.namespace, name: name, mergePatch: json()))
+                    out, 200,
+                    try await store.patch(route.type, namespace: route.namespace, name: name, mergePatch: json()))
             case (.DELETE, let name?, false):
                 try await send(out, 200, try await store.delete(route.type, namespace: route.namespace, name: name))
             default:
@@ -157,7 +163,8 @@ final class FakeAPIServer: Sendable {
         _ out: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
     ) async throws {
         let changes = await store.watch(
-            route.type, namespace: route.namespace, labelSelector: selector, resourceVersion: query["resourceVersion"] ?? "")
+            route.type, namespace: route.namespace, labelSelector: selector,
+            resourceVersion: query["resourceVersion"] ?? "")
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "application/json")
         headers.add(name: "Transfer-Encoding", value: "chunked")
@@ -166,7 +173,12 @@ final class FakeAPIServer: Sendable {
         let deadline = Date().addingTimeInterval(timeout)
         if query["allowWatchBookmarks"] == "true" {
             let version = await store.resourceVersion
-            try await line(out, ["type": "BOOKMARK", "object": ["kind": .string(route.type.kind), "metadata": ["resourceVersion": .string(version)]]])
+            try await line(
+                out,
+                [
+                    "type": "BOOKMARK",
+                    "object": ["kind": .string(route.type.kind), "metadata": ["resourceVersion": .string(version)]],
+                ])
         }
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -198,7 +210,8 @@ final class FakeAPIServer: Sendable {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "application/json")
         headers.add(name: "Content-Length", value: String(bytes.count))
-        try await out.write(.head(HTTPResponseHead(version: .http1_1, status: .init(statusCode: code), headers: headers)))
+        try await out.write(
+            .head(HTTPResponseHead(version: .http1_1, status: .init(statusCode: code), headers: headers)))
         try await out.write(.body(.byteBuffer(ByteBuffer(bytes: bytes))))
         try await out.write(.end(nil))
     }

@@ -60,12 +60,17 @@ import Testing
         #expect(config.clientKeyPEM == Array("key".utf8))
         #expect(config.insecureSkipTLSVerify)
         // A named context overrides current-context, and a missing one is named in the error.
-        #expect(throws: KubernetesClientError.self) { try KubeConfig.load(path: "\(directory)/kubeconfig", context: "x") }
+        #expect(throws: KubernetesClientError.self) {
+            try KubeConfig.load(path: "\(directory)/kubeconfig", context: "x")
+        }
     }
 
     @Test(arguments: [
         ("contexts: []\n", "current-context: missing"),
-        ("current-context: c\ncontexts: [{name: c, context: {cluster: k}}]\nclusters: []\n", "clusters: no entry named \"k\""),
+        (
+            "current-context: c\ncontexts: [{name: c, context: {cluster: k}}]\nclusters: []\n",
+            "clusters: no entry named \"k\""
+        ),
         (
             "current-context: c\ncontexts: [{name: c, context: {cluster: k}}]\nclusters: [{name: k, cluster: {server: ftp://x}}]\n",
             "clusters[name=k].cluster.server: expected an https:// URL"
@@ -97,7 +102,8 @@ import Testing
         try Data(pem).write(to: URL(fileURLWithPath: "\(directory)/ca.crt"))
         try "garden\n".write(toFile: "\(directory)/namespace", atomically: true, encoding: .utf8)
         let config = try KubeConfig.inCluster(
-            environment: ["KUBERNETES_SERVICE_HOST": "10.0.0.1", "KUBERNETES_SERVICE_PORT": "443"], directory: directory)
+            environment: ["KUBERNETES_SERVICE_HOST": "10.0.0.1", "KUBERNETES_SERVICE_PORT": "443"], directory: directory
+        )
         #expect(config.server == "https://10.0.0.1:443")
         #expect(config.tokenFile == "\(directory)/token")
         #expect(config.certificateAuthorityPEM == pem)

@@ -102,7 +102,8 @@ actor Recorder {
     @Test func openWatchEndsWithGoneOnCompaction() async throws {
         try await ClientTests.withClient { server, client in
             let version = try await client.list(ContainerRuntime.self, namespace: nil).resourceVersion
-            let stream = client.watch(ContainerRuntime.self, namespace: nil, labelSelector: [:], resourceVersion: version)
+            let stream = client.watch(
+                ContainerRuntime.self, namespace: nil, labelSelector: [:], resourceVersion: version)
             var iterator = stream.makeAsyncIterator()
             _ = try await iterator.next()  // the bookmark: the watch is open
             await server.store.compact()
@@ -131,7 +132,10 @@ actor Recorder {
                 }
             }
             try await recorder.waitFor("synced")
-            #expect(await recorder.notes.prefix(2) == ["upsert a /var/bin/containerruntimes", "upsert b /var/bin/containerruntimes"])
+            #expect(
+                await recorder.notes.prefix(2) == [
+                    "upsert a /var/bin/containerruntimes", "upsert b /var/bin/containerruntimes",
+                ])
 
             try await client.modify(ContainerRuntime.self, namespace: namespace, name: "a") {
                 $0.spec.binaryPath = "/live"
@@ -145,7 +149,9 @@ actor Recorder {
             _ = try await client.create(ClientTests.runtime("c"))
             try await recorder.waitFor("upsert c /var/bin/containerruntimes")
             #expect(await recorder.notes.filter { $0 == "synced" }.count == 1)
-            let lists = await server.requests.filter { $0 == "GET /apis/extensions.gardener.cloud/v1alpha1/containerruntimes" }
+            let lists = await server.requests.filter {
+                $0 == "GET /apis/extensions.gardener.cloud/v1alpha1/containerruntimes"
+            }
             #expect(lists.count == 2)
             task.cancel()
             await task.value
