@@ -133,8 +133,8 @@ let package = Package(
             name: "ControllerTests",
             dependencies: [
                 "Controller", "Kubernetes", "GVisorConfig", .product(name: "NIOHTTP1", package: "swift-nio"),
-            ]
-                + nio,
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ] + nio,
             swiftSettings: strict),
     ]
 )

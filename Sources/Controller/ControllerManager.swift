@@ -50,9 +50,15 @@ public final class ControllerManager: Sendable {
     private actor State {
         var synced = false
         var healthy = true
+        var ports: [Int] = []
         func markSynced() { synced = true }
         func markUnhealthy() { healthy = false }
+        func setPorts(_ value: [Int]) { ports = value }
     }
+
+    /// The ports the endpoints listen on, in the order of the sorted, de-duplicated bind addresses (empty until
+    /// ``run()`` has bound them; useful with port 0).
+    public var boundPorts: [Int] { get async { await state.ports } }
 
     public init(api: any KubernetesAPI, options: Options) {
         self.api = api
@@ -89,6 +95,7 @@ public final class ControllerManager: Sendable {
     public func run() async throws {
         let addresses = Array(Set([options.metricsBindAddress, options.healthBindAddress])).sorted()
         let endpoints = try await HTTPEndpoints(addresses: addresses) { [self] path in await endpoint(path) }
+        await state.setPorts(endpoints.ports)
         Log.info("serving /healthz /readyz /metrics", ["addresses": addresses.joined(separator: ",")])
         defer { Task { await endpoints.close() } }
 
@@ -103,36 +110,47 @@ public final class ControllerManager: Sendable {
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await self.runInformers() }
-                if let election {
-                    Log.info(
-                        "waiting for leadership",
-                        ["lease": "\(options.leaderElectionNamespace)/\(options.leaderElectionID)"])
-                    try await election.acquire()
-                    await metrics.setLeader(true)
-                    Log.info("leading", ["identity": options.identity])
-                    group.addTask {
-                        do {
-                            try await election.keepRenewing()
-                        } catch {
-                            await self.state.markUnhealthy()
-                            await self.metrics.setLeader(false)
-                            throw error
+                do {
+                    if let election {
+                        Log.info(
+                            "waiting for leadership",
+                            ["lease": "\(options.leaderElectionNamespace)/\(options.leaderElectionID)"])
+                        try await election.acquire()
+                        await metrics.setLeader(true)
+                        Log.info("leading", ["identity": options.identity])
+                        group.addTask {
+                            do {
+                                try await election.keepRenewing()
+                            } catch {
+                                await self.state.markUnhealthy()
+                                await self.metrics.setLeader(false)
+                                throw error
+                            }
                         }
                     }
+                    for _ in 0..<max(1, options.maxConcurrentReconciles) {
+                        group.addTask { await self.worker() }
+                    }
+                    // Ends when leadership is lost (throws) or the task is cancelled.
+                    try await group.next()
+                } catch {
+                    await queue.shutdown()  // workers wait in the queue, not on cancellation
+                    throw error
                 }
-                for _ in 0..<max(1, options.maxConcurrentReconciles) {
-                    group.addTask { await self.worker() }
-                }
-                try await group.next()
-                group.cancelAll()
+                await queue.shutdown()
             }
         } catch {
-            await queue.shutdown()
-            await election?.release()
+            await release(election)
             throw error
         }
-        await queue.shutdown()
-        await election?.release()
+        await release(election)
+    }
+
+    /// Outside the cancelled task, so that the request still goes out.
+    private func release(_ election: LeaderElection?) async {
+        guard let election else { return }
+        await Task { await election.release() }.value
+        await metrics.setLeader(false)
     }
 
     func worker() async {
@@ -158,12 +176,15 @@ public final class ControllerManager: Sendable {
     private func runInformers() async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
+                let seen = SeenRuntimes()
                 await Informer<ContainerRuntime>(api: self.api).run { notification in
                     switch notification {
-                    case .upserted(let runtime), .deleted(let runtime):
-                        if runtime.spec.type == Names.containerRuntimeType {
+                    case .upserted(let runtime):
+                        if runtime.spec.type == Names.containerRuntimeType, await seen.changed(runtime) {
                             await self.queue.add("\(runtime.namespace ?? "")/\(runtime.name)")
                         }
+                    case .deleted(let runtime):
+                        await seen.forget(runtime)
                     case .synced:
                         await self.state.markSynced()
                         Log.info("ContainerRuntime informer synced")
@@ -199,5 +220,32 @@ public final class ControllerManager: Sendable {
     private static func seconds(since start: ContinuousClock.Instant) -> Double {
         let elapsed = ContinuousClock.now - start
         return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+}
+
+/// The event filter in front of the queue: a ContainerRuntime is queued when it is new or its generation,
+/// annotations, finalizers or deletion state changed, not for status-only updates (most of them our own;
+/// queuing those would spin a failing object past its backoff, which retries it instead).
+actor SeenRuntimes {
+    private struct Fingerprint: Equatable {
+        var generation: Int64?
+        var annotations: [String: String]?
+        var finalizers: [String]?
+        var deleting: Bool
+    }
+
+    private var fingerprints: [String: Fingerprint] = [:]
+
+    func changed(_ runtime: ContainerRuntime) -> Bool {
+        let key = "\(runtime.namespace ?? "")/\(runtime.name)"
+        let fingerprint = Fingerprint(
+            generation: runtime.metadata.generation, annotations: runtime.metadata.annotations,
+            finalizers: runtime.metadata.finalizers, deleting: runtime.metadata.isDeleting)
+        defer { fingerprints[key] = fingerprint }
+        return fingerprints[key] != fingerprint
+    }
+
+    func forget(_ runtime: ContainerRuntime) {
+        fingerprints["\(runtime.namespace ?? "")/\(runtime.name)"] = nil
     }
 }
