@@ -127,6 +127,7 @@ let package = Package(
             dependencies: [
                 "Kubernetes", .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ] + nio,
             swiftSettings: strict),
         .testTarget(

@@ -3,6 +3,7 @@ import Kubernetes
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// A stand-in for kube-apiserver (none can be installed on these machines): the REST paths of the resources the
 /// controller uses, served over HTTP from an ``ObjectStore``, so resourceVersions, 409 conflicts, the status
@@ -32,13 +33,21 @@ final class FakeAPIServer: Sendable {
         Lease.resourceType, Event.resourceType,
     ]
 
-    init(store: ObjectStore = ObjectStore(), token: String? = "test-token") async throws {
+    let tls: Bool
+
+    /// With `tls`, it serves HTTPS (and a TLS configuration that verifies clients requires a client certificate).
+    init(store: ObjectStore = ObjectStore(), token: String? = "test-token", tls: TLSConfiguration? = nil) async throws {
         self.store = store
         self.token = token
+        self.tls = tls != nil
+        let context = try tls.map { try NIOSSLContext(configuration: $0) }
         server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .bind(host: "127.0.0.1", port: 0) { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let context {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
+                    }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                     return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
                         wrappingChannelSynchronously: channel)
@@ -56,7 +65,7 @@ final class FakeAPIServer: Sendable {
         }
     }
 
-    var url: String { "http://127.0.0.1:\(server.channel.localAddress!.port!)" }
+    var url: String { "\(tls ? "https" : "http")://127.0.0.1:\(server.channel.localAddress!.port!)" }
 
     var config: KubeConfig {
         var config = KubeConfig(server: url)
