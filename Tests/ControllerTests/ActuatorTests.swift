@@ -6,7 +6,7 @@ import Testing
 
 /// The Go extension's controller cases (one pool, two pools, delete both, delete one of two) plus migrate,
 /// restore, force delete, bad providerConfig and unknown flags, over the in-memory API.
-@Suite struct ActuatorTests {
+@Suite(.timeLimit(.minutes(2))) struct ActuatorTests {
     let shared = "extension-runtime-gvisor"
 
     func pool(_ name: String) -> String { "extension-runtime-gvisor-installation-\(name)" }

@@ -7,7 +7,7 @@ import NIOPosix
 import Testing
 
 /// The whole process over the in-memory API: endpoints, leader election, informers, workers.
-@Suite struct ControllerManagerTests {
+@Suite(.timeLimit(.minutes(2))) struct ControllerManagerTests {
     func get(_ http: HTTPClient, _ port: Int, _ path: String) async throws -> (Int, String) {
         let response = try await http.execute(
             HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)"), timeout: .seconds(5))

@@ -3,7 +3,7 @@ import GVisorConfig
 import Kubernetes
 import Testing
 
-@Suite struct RenderingTests {
+@Suite(.timeLimit(.minutes(2))) struct RenderingTests {
     func installation(_ flags: [String: String]?, pool: String = "p") -> Rendering.Installation {
         Rendering.Installation(
             pool: pool, binaryPath: "/var/bin/containerruntimes",

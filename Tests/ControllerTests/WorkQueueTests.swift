@@ -1,7 +1,7 @@
 import Controller
 import Testing
 
-@Suite struct WorkQueueTests {
+@Suite(.timeLimit(.minutes(2))) struct WorkQueueTests {
     @Test func aKeyIsQueuedOnceAndNeverProcessedTwiceAtATime() async {
         let queue = WorkQueue()
         await queue.add("a")

@@ -3,7 +3,7 @@ import Kubernetes
 import Testing
 
 /// The HTTP client against the in-process API stand-in (``FakeAPIServer``): what the controller relies on.
-@Suite struct ClientTests {
+@Suite(.timeLimit(.minutes(2))) struct ClientTests {
     static let namespace = "shoot--foo--bar"
 
     static func runtime(_ name: String, labels: [String: String]? = nil) -> ContainerRuntime {

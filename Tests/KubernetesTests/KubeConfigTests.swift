@@ -2,7 +2,7 @@ import Foundation
 import Kubernetes
 import Testing
 
-@Suite struct KubeConfigTests {
+@Suite(.timeLimit(.minutes(2))) struct KubeConfigTests {
     let pem = Array("-----BEGIN CERTIFICATE-----\nabc\n-----END CERTIFICATE-----\n".utf8)
 
     func temporaryDirectory() throws -> String {

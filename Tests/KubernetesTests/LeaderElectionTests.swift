@@ -2,7 +2,7 @@ import Foundation
 import Kubernetes
 import Testing
 
-@Suite struct LeaderElectionTests {
+@Suite(.timeLimit(.minutes(2))) struct LeaderElectionTests {
     func configuration(_ identity: String, leaseDuration: Duration = .seconds(15)) -> LeaderElection.Configuration {
         LeaderElection.Configuration(
             namespace: "garden", name: "runtime-gvisor-leader-election", identity: identity,

@@ -4,7 +4,7 @@ import NIOSSL
 import Testing
 
 /// HTTPS with the kubeconfig's CA and a client certificate (mutual TLS), against the stand-in over TLS.
-@Suite struct TLSTests {
+@Suite(.timeLimit(.minutes(2))) struct TLSTests {
     static func serverTLS() throws -> TLSConfiguration {
         var tls = TLSConfiguration.makeServerConfiguration(
             certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(TLSFixtures.serverCertificate.utf8)).map {

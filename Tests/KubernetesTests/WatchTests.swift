@@ -27,7 +27,7 @@ actor Recorder {
     }
 }
 
-@Suite struct WatchTests {
+@Suite(.timeLimit(.minutes(2))) struct WatchTests {
     let namespace = ClientTests.namespace
 
     @Test func watchStreamsChangesInOrderWithBookmarks() async throws {
