@@ -14,7 +14,7 @@ public enum RenderCommand {
                 type: Names.containerRuntimeType,
                 providerConfig: try providerConfig.map { text -> JSONValue in
                     let configuration = try GVisorConfiguration(decoding: text)
-                    return try JSONCoding.decoder.decode(JSONValue.self, from: Data(configuration.json().utf8))
+                    return try JSONValue(parsing: Data(configuration.json().utf8))
                 },
                 binaryPath: binaryPath,
                 workerPool: ContainerRuntime.WorkerPool(name: pool, selector: LabelSelector(matchLabels: poolSelector)))

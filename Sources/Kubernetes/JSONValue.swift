@@ -77,16 +77,16 @@ public enum JSONValue: Sendable, Hashable, Codable {
 extension JSONValue {
     /// Any `Encodable` as a `JSONValue` (through JSON bytes: simple and exact).
     public init(encoding value: some Encodable) throws {
-        self = try JSONDecoder().decode(JSONValue.self, from: try JSONCoding.encoder.encode(value))
+        self = try JSONValue(parsing: try JSONCoding.encoder.encode(value))
     }
 
     /// This value as a `Decodable` type.
     public func decode<T: Decodable>(as type: T.Type) throws -> T {
-        try JSONCoding.decoder.decode(T.self, from: try JSONCoding.encoder.encode(self))
+        try JSONCoding.decoder.decode(T.self, from: Data(serialized()))
     }
 
     /// Compact JSON with sorted keys: equal values give equal bytes.
-    public func jsonData() throws -> Data { try JSONCoding.encoder.encode(self) }
+    public func jsonData() throws -> Data { Data(serialized()) }
 
     /// RFC 7386 JSON merge patch: objects merge recursively, `null` removes, everything else replaces.
     public func merging(patch: JSONValue) -> JSONValue {

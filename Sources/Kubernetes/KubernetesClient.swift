@@ -142,7 +142,7 @@ public final class KubernetesClient: KubernetesAPI {
     // MARK: Wire
 
     static func watchEvent<R: KubernetesResource>(_ type: R.Type, _ line: [UInt8]) throws -> WatchEvent<R>? {
-        let event = try JSONCoding.decoder.decode(JSONValue.self, from: Data(line))
+        let event = try JSONValue(parsing: Data(line))
         let object = event["object"] ?? .null
         switch event["type"]?.stringValue {
         case "ADDED": return .added(try object.decode(as: R.self))
@@ -174,7 +174,7 @@ public final class KubernetesClient: KubernetesAPI {
         let bytes = try await response.body.collect(upTo: 64 << 20)
         guard (200..<300).contains(Int(response.status.code)) else { throw Self.apiError(response.status, bytes) }
         do {
-            return try JSONCoding.decoder.decode(JSONValue.self, from: Data(buffer: bytes))
+            return try JSONValue(parsing: Data(buffer: bytes))
         } catch {
             throw KubernetesClientError("\(method) \(path): the answer is not JSON: \(error)")
         }
@@ -213,7 +213,7 @@ public final class KubernetesClient: KubernetesAPI {
     }
 
     private static func apiError(_ status: HTTPResponseStatus, _ body: ByteBuffer) -> KubernetesError {
-        let json = try? JSONCoding.decoder.decode(JSONValue.self, from: Data(buffer: body))
+        let json = try? JSONValue(parsing: Data(buffer: body))
         var error = KubernetesError(code: Int(status.code), status: json)
         if json == nil {
             error.reason = status.reasonPhrase

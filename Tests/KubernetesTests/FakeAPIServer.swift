@@ -118,7 +118,7 @@ final class FakeAPIServer: Sendable {
         let selector = Self.selector(query["labelSelector"])
         do {
             let json: () throws -> JSONValue = {
-                try JSONCoding.decoder.decode(JSONValue.self, from: Data(buffer: body))
+                try JSONValue(parsing: Data(buffer: body))
             }
             switch (head.method, route.name, route.status) {
             case (.GET, nil, _) where query["watch"] == "1" || query["watch"] == "true":

@@ -51,3 +51,22 @@ import Testing
         #expect(original.merging(patch: ["a": ["b": "c"]]) == ["a": ["b": "c"], "c": ["d": "e", "f": "g"]])
     }
 }
+
+@Suite(.timeLimit(.minutes(2))) struct JSONTextTests {
+    @Test func parsesAndWritesBackSortedAndCompact() throws {
+        let text = #"{ "b": [1, 2.5, -3e2, true, false, null], "a": {"s": "x\"y\\z\n\u00e9\ud83d\ude00\/"} }"#
+        let value = try JSONValue(parsing: Array(text.utf8))
+        #expect(value["a"]?["s"] == .string("x\"y\\z\né😀/"))
+        #expect(value["b"] == [1, .number(2.5), -300, true, false, .null])
+        #expect(
+            String(decoding: value.serialized(), as: UTF8.self)
+                == #"{"a":{"s":"x\"y\\z\né😀/"},"b":[1,2.5,-300,true,false,null]}"#)
+        #expect(try JSONValue(parsing: value.serialized()) == value)
+        #expect(String(decoding: JSONValue.string("\u{1}").serialized(), as: UTF8.self) == #""\u0001""#)
+    }
+
+    @Test(arguments: ["", "{", "[1,]", "{\"a\" 1}", "tru", "\"\\ud800\"", "1 2", "{\"a\":}"])
+    func rejectsInvalidJSON(text: String) {
+        #expect(throws: KubernetesClientError.self) { try JSONValue(parsing: Array(text.utf8)) }
+    }
+}
