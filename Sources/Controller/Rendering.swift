@@ -68,7 +68,8 @@ public enum Rendering {
         podLabels["origin"] = "gardener-extension-runtime-gvisor"
         podLabels["gardener.cloud/role"] = "container-runtime"
         let command: [JSONValue] = [
-            "gvisor-node", "run", "--host-root", .string(Names.hostRoot), "--bin-dir", .string(installation.binaryPath),
+            "/gvisor-node", "run", "--host-root", .string(Names.hostRoot), "--bin-dir",
+            .string(installation.binaryPath),
             "--config", .string("\(Names.installerConfigDirectory)/\(Names.configurationKey)"),
         ]
         let container: JSONValue = [

@@ -30,7 +30,8 @@ struct Run: AsyncParsableCommand {
     @Option(help: "name of the leader-election Lease") var leaderElectionId = "runtime-gvisor-leader-election"
     @Option(help: "address of /metrics (also serves /healthz, /readyz)") var metricsBindAddress = ":8080"
     @Option(help: "address of /healthz and /readyz") var healthBindAddress = ":8081"
-    @Option(help: "image of the node installer (runs gvisor-node run)") var installerImage = "gvisor-node:latest"
+    @Option(help: "image of the node installer (runs gvisor-node run)") var installerImage =
+        "localhost/gvisor-installation:dev"
     @Option(help: "repository for providerConfig.testImageTag (development only)")
     var gvisorInstallationTestRepository = ""
 
@@ -77,7 +78,7 @@ struct Render: ParsableCommand {
     @Option(help: "worker pool name") var pool = "worker-gvisor"
     @Option(help: "spec.binaryPath") var binaryPath = "/var/bin/containerruntimes"
     @Option(help: "GVisorConfiguration file (YAML or JSON) used as providerConfig") var providerConfig: String?
-    @Option(help: "installer image") var installerImage = "gvisor-node:latest"
+    @Option(help: "installer image") var installerImage = "localhost/gvisor-installation:dev"
 
     func run() throws {
         let text = try providerConfig.map { path in

@@ -45,7 +45,7 @@ import Testing
         #expect(installYAML.contains("worker.gardener.cloud/cri-name: \"containerd\""))
         #expect(installYAML.contains("worker.gardener.cloud/pool: \"worker-gvisor\""))
         #expect(installYAML.contains("worker.garden.sapcloud.io/group: \"worker-gvisor\""))
-        #expect(installYAML.contains("- \"gvisor-node\"\n"))
+        #expect(installYAML.contains("- \"/gvisor-node\"\n"))  // the installation image's entrypoint path
         #expect(installYAML.contains("- \"run\"\n"))
         #expect(installYAML.contains("image: \"\(Fixture.image)\""))
         #expect(installYAML.contains("privileged: true"))
