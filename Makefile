@@ -10,17 +10,21 @@ DEB_PACKAGES := containerd runc runsc busybox-static libseccomp-dev libcap-dev p
 # Extra packages only `make protos` needs (CI never regenerates).
 PROTO_PACKAGES := protobuf-compiler golang-github-containerd-containerd-dev golang-github-containerd-cgroups-dev \
 	golang-github-containerd-ttrpc-dev golang-github-gogo-protobuf-dev golang-github-gogo-googleapis-dev
+# PyPI packages, in a virtual environment that `make deps` creates (manifest schema validation, issue 8).
+VALIDATE_VENV := .venv-validate
+PYPI_PACKAGES := kubernetes-validate==1.37.0
 FUZZ_SECONDS ?= 60
 BENCH_FLAGS ?=
 
 .PHONY: help deps build release check-static test unit-test integration-test verify lint format \
-	protos fuzz bench bench-ttrpc bench-shim demo start clean
+	protos fuzz bench bench-ttrpc bench-shim bench-controller demo start clean validate-manifests
 
 help: ## Show the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
 
 deps: ## Install the Debian packages the project needs (idempotent, quiet when done).
 	@scripts/install-deps.sh $(DEB_PACKAGES)
+	@scripts/install-venv.sh $(VALIDATE_VENV) $(PYPI_PACKAGES)
 
 build: ## Debug build of every target (warnings are errors).
 	$(SWIFT) build
@@ -49,7 +53,7 @@ unit-test: ## Library tests (swift-testing).
 integration-test: ## End-to-end tests against a private containerd and the real runsc.
 	integration/run.sh
 
-test: deps build unit-test release integration-test ## deps + build + all tests (what CI runs).
+test: deps build unit-test validate-manifests release integration-test ## deps + build + all tests (what CI runs).
 
 SWIFT_SOURCES = Package.swift $$(find Sources Tests Benchmarks Fuzz integration -name '*.swift' -not -path '*/Generated/*')
 
@@ -68,11 +72,15 @@ protos: ## Regenerate the committed Swift protobuf code.
 fuzz: ## Fuzz the ttrpc frame decoder and request parsing (libFuzzer), FUZZ_SECONDS long.
 	scripts/fuzz.sh $(FUZZ_SECONDS)
 
-bench: bench-ttrpc bench-shim ## Benchmarks (reports, not gates): ttrpc, then the shim against its peers.
+bench: bench-ttrpc bench-shim bench-controller ## Benchmarks (reports, not gates): ttrpc, the shim against its peers, the controller.
 
 bench-ttrpc: ## ttrpc round trips in one process.
 	$(SWIFT) build -c release --product ttrpc-bench
 	$$($(SWIFT) build -c release --show-bin-path)/ttrpc-bench $(BENCH_FLAGS)
+
+bench-controller: ## 500 ContainerRuntimes in 100 namespaces reconciled over the in-memory API.
+	$(SWIFT) build -c release --product controller-bench
+	$$($(SWIFT) build -c release --show-bin-path)/controller-bench
 
 # Built in the release scratch path, so it reuses what `make release` compiled.
 bench-shim: release ## The release shim vs bare runsc and the runc-v2 shim: run time, memory, State latency.
@@ -83,8 +91,16 @@ bench-shim: release ## The release shim vs bare runsc and the runc-v2 shim: run 
 demo: deps ## The main job: a gVisor container started by a private containerd through our shim.
 	scripts/demo.sh
 
-start: ## Run the Gardener extension controller locally against ./dev/kubeconfig.
-	@echo "start: arrives with the controller (see README, 'Status')"; exit 1
+START_FLAGS ?=
+
+start: ## Run the Gardener extension controller locally against ./dev/kubeconfig (START_FLAGS adds options).
+	@test -f dev/kubeconfig || { echo "start: dev/kubeconfig missing: copy a seed cluster's kubeconfig there (see README, Controller)" >&2; exit 1; }
+	$(SWIFT) build --product gardener-extension-runtime-gvisor
+	$$($(SWIFT) build --show-bin-path)/gardener-extension-runtime-gvisor run --kubeconfig dev/kubeconfig \
+	  --leader-election=false --metrics-bind-address 127.0.0.1:8080 --health-bind-address 127.0.0.1:8081 $(START_FLAGS)
+
+validate-manifests: ## Every rendered and shipped manifest against the official Kubernetes schemas (strict).
+	VALIDATE_VENV=$(VALIDATE_VENV) scripts/validate-manifests.sh
 
 clean: ## Remove build outputs.
 	rm -rf .build .build-* out

@@ -25,6 +25,10 @@ let package = Package(
         .library(name: "Hardening", targets: ["Hardening"]),
         .executable(name: "containerd-shim-runsc-v1", targets: ["containerd-shim-runsc-v1"]),
         .executable(name: "gvisor-node", targets: ["gvisor-node"]),
+        // Gardener extension controller (issue 8).
+        .library(name: "Kubernetes", targets: ["Kubernetes"]),
+        .library(name: "Controller", targets: ["Controller"]),
+        .executable(name: "gardener-extension-runtime-gvisor", targets: ["gardener-extension-runtime-gvisor"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -33,6 +37,9 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        // Controller only (Kubernetes API over HTTPS); the shim and gvisor-node do not link it.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
     ],
     targets: [
         // ttrpc framing, server and client over unix sockets; nothing containerd-specific.
@@ -119,6 +126,48 @@ let package = Package(
             name: "HardeningTests", dependencies: ["Hardening", "OCI", "hardening-probe"], swiftSettings: strict),
         .testTarget(
             name: "NVProxyTests", dependencies: ["NVProxy", "OCI", "Runsc"], exclude: ["Golden"],
+            swiftSettings: strict),
+
+        // Gardener extension controller (issue 8): Kubernetes client, actuator, runtime, executable, bench.
+        .target(
+            name: "Kubernetes",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "Yams", package: "Yams"),
+            ] + nio,
+            swiftSettings: strict),
+        .target(
+            name: "Controller",
+            dependencies: [
+                "Kubernetes", "GVisorConfig", .product(name: "NIOHTTP1", package: "swift-nio"),
+            ] + nio,
+            swiftSettings: strict),
+        .executableTarget(
+            name: "gardener-extension-runtime-gvisor",
+            dependencies: [
+                "Controller", "Kubernetes", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "controller-bench", dependencies: ["Controller", "Kubernetes"], path: "Benchmarks/controller-bench",
+            swiftSettings: strict),
+        .testTarget(
+            name: "KubernetesTests",
+            dependencies: [
+                "Kubernetes", .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ] + nio,
+            swiftSettings: strict),
+        .testTarget(
+            name: "ControllerTests",
+            dependencies: [
+                "Controller", "Kubernetes", "GVisorConfig", .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ] + nio,
             swiftSettings: strict),
     ]
 )
