@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "ShimAPI", targets: ["ShimAPI"]),
         .library(name: "GVisorConfig", targets: ["GVisorConfig"]),
         .library(name: "Runsc", targets: ["Runsc"]),
+        .library(name: "NodeInstaller", targets: ["NodeInstaller"]),
         .executable(name: "containerd-shim-runsc-v1", targets: ["containerd-shim-runsc-v1"]),
         .executable(name: "gvisor-node", targets: ["gvisor-node"]),
     ],
@@ -58,11 +59,17 @@ let package = Package(
         // C bridges for Linux calls Swift's Glibc module lacks (prctl, ...).
         .target(name: "CShim"),
 
+        // gvisor-node's work: binaries, containerd config (v1-4), runsc.toml, restarts, the doctor's checks.
+        .target(
+            name: "NodeInstaller",
+            dependencies: ["GVisorConfig", .product(name: "TOMLKit", package: "TOMLKit")],
+            swiftSettings: strict),
+
         .executableTarget(name: "containerd-shim-runsc-v1", dependencies: ["Shim"], swiftSettings: strict),
         .executableTarget(
             name: "gvisor-node",
             dependencies: [
-                "GVisorConfig",
+                "GVisorConfig", "NodeInstaller",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -88,5 +95,8 @@ let package = Package(
             name: "ShimTests", dependencies: ["Shim", "ShimAPI", "TTRPC", "GVisorConfig", protobuf] + nio,
             swiftSettings: strict),
         .testTarget(name: "RunscTests", dependencies: ["Runsc"], swiftSettings: strict),
+        .testTarget(
+            name: "NodeInstallerTests", dependencies: ["NodeInstaller", "GVisorConfig"],
+            exclude: ["Goldens"], swiftSettings: strict),
     ]
 )
