@@ -1,0 +1,149 @@
+import Foundation
+import GVisorConfig
+import NodeInstaller
+import Testing
+
+/// The doctor against a temporary host root, with the real runsc from Debian and the shim built by this package.
+@Suite("doctor")
+struct DoctorTests {
+    typealias Node = NodeInstallerTests.Node
+
+    /// A node whose content holds the real runsc and the real shim.
+    static func realNode(config: String = "v2-fresh") throws -> Node {
+        let node = try Node(config: config)
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/runsc") else {
+            throw TestSetupError("/usr/bin/runsc is missing: run `make deps` (Debian package runsc)")
+        }
+        let shim = try builtShim()
+        for (source, name) in [("/usr/bin/runsc", "runsc"), (shim, "containerd-shim-runsc-v1")] {
+            try? FileManager.default.removeItem(atPath: node.content + "/" + name)
+            try FileManager.default.copyItem(atPath: source, toPath: node.content + "/" + name)
+        }
+        return node
+    }
+
+    static func builtShim() throws -> String {
+        let testBinary = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+        var directory = URL(fileURLWithPath: testBinary).deletingLastPathComponent()
+        while directory.pathExtension == "xctest" || directory.lastPathComponent == "Contents" {
+            directory.deleteLastPathComponent()
+        }
+        let shim = directory.appendingPathComponent("containerd-shim-runsc-v1").path
+        guard FileManager.default.isExecutableFile(atPath: shim) else {
+            throw TestSetupError(
+                "containerd-shim-runsc-v1 is not built at \(shim); run `swift build` before `swift test`")
+        }
+        return shim
+    }
+
+    func status(_ report: Doctor.Report, _ id: String) -> Doctor.Status? {
+        report.entries.first { $0.id == id }?.result.status
+    }
+
+    func summary(_ report: Doctor.Report, _ id: String) -> String {
+        report.entries.first { $0.id == id }?.result.summary ?? ""
+    }
+
+    @Test func bareNodeIsNotReadyAndSaysWhy() throws {
+        let node = try Node()
+        defer { node.remove() }
+        let report = Doctor.run(context: .init(layout: node.layout))
+        #expect(!report.isReady)
+        #expect(
+            report.reasons == [
+                "runsc: /var/bin/containerruntimes/runsc is missing (run gvisor-node install)",
+                "containerd-shim-runsc-v1: /var/bin/containerruntimes/containerd-shim-runsc-v1 is missing (run gvisor-node install)",
+                "containerd handler runsc: handler runsc is not registered in /etc/containerd/config.toml",
+                "runsc.toml: /etc/containerd/runsc.toml is missing or unreadable",
+            ])
+        #expect(report.text.hasSuffix("not ready:\n" + report.reasons.map { "  - \($0)\n" }.joined()))
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(report.json.utf8)) as? [String: Any])
+        #expect(json["ready"] as? Bool == false)
+        #expect(
+            (json["checks"] as? [[String: Any]])?.map { $0["id"] as? String } == [
+                "runsc", "shim", "containerd-config", "runsc-toml", "platform", "cgroups",
+            ])
+    }
+
+    @Test func installedNodeIsReady() throws {
+        let node = try Self.realNode()
+        defer { node.remove() }
+        _ = try node.installer(flags: ["net-raw": "true"]).install()
+        let expected = try NodeInstaller.runscTOML(configuration: GVisorConfiguration(configFlags: ["net-raw": "true"]))
+        let report = Doctor.run(context: .init(layout: node.layout, expectedRunscTOML: expected))
+        #expect(report.isReady, "\(report.text)")
+        #expect(summary(report, "runsc").contains("runsc version"))
+        #expect(summary(report, "shim").contains("Version: 0.1.0"))
+        #expect(summary(report, "containerd-config") == "registered in /etc/containerd/config.toml (config version 2)")
+        #expect(summary(report, "runsc-toml") == "valid: --net-raw=true")
+        #expect(status(report, "cgroups") == .info)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(report.json.utf8)) as? [String: Any])
+        #expect(json["ready"] as? Bool == true)
+        #expect((json["reasons"] as? [String])?.isEmpty == true)
+
+        // The configuration changed but install has not run yet.
+        let other = try NodeInstaller.runscTOML(configuration: GVisorConfiguration(configFlags: ["debug": "true"]))
+        let drifted = Doctor.run(context: .init(layout: node.layout, expectedRunscTOML: other))
+        #expect(
+            drifted.reasons == [
+                "runsc.toml: /etc/containerd/runsc.toml differs from the configuration (run gvisor-node install)"
+            ])
+    }
+
+    @Test func wrongHandlerIsNamed() throws {
+        let node = try Node(config: "v2-go-script")
+        defer { node.remove() }
+        let report = Doctor.run([Doctor.containerdConfig], context: .init(layout: node.layout))
+        #expect(
+            report.reasons == ["containerd handler runsc: handler runsc is wrong: runsc.pod_annotations is missing"])
+        let stale = try Node(config: "v3-stale-v2")
+        defer { stale.remove() }
+        let staleReport = Doctor.run([Doctor.containerdConfig], context: .init(layout: stale.layout))
+        #expect(
+            staleReport.reasons == [
+                "containerd handler runsc: handler runsc is wrong: stale entry at "
+                    + "plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runsc"
+            ])
+        #expect(
+            staleReport.entries[0].result.details.contains(
+                Doctor.Detail("stale", "plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runsc")))
+    }
+
+    @Test func staleDropInIsNamed() throws {
+        let node = try Node(config: "v2-imports")
+        defer { node.remove() }
+        _ = try node.installer().install()
+        #expect(Doctor.run([Doctor.containerdConfig], context: .init(layout: node.layout)).isReady)
+        let config = try #require(node.read("/etc/containerd/config.toml"))
+        try config.replacingOccurrences(of: "enable_cdi = true", with: "enable_cdi = false")
+            .write(toFile: node.host("/etc/containerd/config.toml"), atomically: true, encoding: .utf8)
+        let report = Doctor.run([Doctor.containerdConfig], context: .init(layout: node.layout))
+        #expect(
+            report.reasons == [
+                "containerd handler runsc: /etc/containerd/conf.d/gvisor-runsc.toml is out of date with "
+                    + "/etc/containerd/config.toml (its CRI section or runsc table differs); run gvisor-node install"
+            ])
+    }
+
+    @Test func brokenRunscTOMLIsNamed() throws {
+        let node = try Node()
+        defer { node.remove() }
+        try "[runsc_config]\ndebug = [1]\n".write(
+            toFile: node.host("/etc/containerd/runsc.toml"), atomically: true, encoding: .utf8)
+        let report = Doctor.run([Doctor.runscTOML], context: .init(layout: node.layout))
+        #expect(report.reasons.count == 1)
+        #expect(report.reasons[0].contains("runsc_config.debug: found an array"))
+    }
+
+    @Test func platformFollowsRunscTOML() throws {
+        let node = try Node()
+        defer { node.remove() }
+        try RunscTOML.render(runscConfig: ["platform": "ptrace"]).write(
+            toFile: node.host("/etc/containerd/runsc.toml"), atomically: true, encoding: .utf8)
+        let report = Doctor.run([Doctor.platform], context: .init(layout: node.layout))
+        #expect(report.entries[0].result.details.first == Doctor.Detail("configured", "ptrace"))
+        let scope = try? String(contentsOfFile: "/proc/sys/kernel/yama/ptrace_scope", encoding: .utf8)
+        #expect(report.isReady == (scope?.hasPrefix("3") != true))
+    }
+}
