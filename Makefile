@@ -50,6 +50,12 @@ $(CRI_VENV)/.installed:
 	$(CRI_VENV)/bin/pip install --quiet $(CRI_CLIENT)
 	touch $@
 
+# OCI image archives without a container engine (scripts/oci-image.py); `ctr images import` takes them.
+IMAGE_TAG ?= dev
+.PHONY: images
+images: release ## OCI archives in out/images: the node installation image (runsc, shim, gvisor-node).
+	scripts/build-images.sh out/images $(IMAGE_TAG)
+
 test: deps build unit-test release integration-test ## deps + build + all tests (what CI runs).
 
 SWIFT_SOURCES = Package.swift $$(find Sources Tests Benchmarks Fuzz integration -name '*.swift' -not -path '*/Generated/*')

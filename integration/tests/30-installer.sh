@@ -240,3 +240,25 @@ test_32_installer_bad_inputs_write_nothing() {
   [ ! -e "$INST_HOST/var/bin/containerruntimes/runsc" ] || { echo "runsc was installed anyway"; return 1; }
   expect_eq "restarts" 0 "$(inst_restarts)"
 }
+
+test_33_installation_image_installs_a_host_root() {
+  local out
+  [ -x "$INST_NODE_BIN" ] || { echo "gvisor-node binary $INST_NODE_BIN missing (run 'make release')"; return 1; }
+  inst_setup
+  SHIM_BIN=$INST_SHIM_BIN GVISOR_NODE_BIN=$INST_NODE_BIN ../scripts/build-images.sh "$INST_BASE/images" test \
+    >/dev/null || return 1
+  hctr images import "$INST_BASE/images/gvisor-installation.tar" >/dev/null || return 1
+  # The DaemonSet's view: the host's / at /var/host; the image's own content and gvisor-node, run by runc.
+  local mount="type=bind,src=$INST_HOST,dst=/var/host,options=rbind:rw"
+  out=$(hctr run --rm --fifo-dir "$HARNESS_BASE/fifo" --mount "$mount" localhost/gvisor-installation:test \
+    inst-image /gvisor-node install --restart-command true 2>&1)
+  local rc=$?
+  hctr images rm localhost/gvisor-installation:test >/dev/null 2>&1
+  [ $rc = 0 ] || { echo "install from the image failed: $out"; return 1; }
+  cmp -s /usr/bin/runsc "$INST_HOST/var/bin/containerruntimes/runsc" || { echo "runsc not installed from the image"; return 1; }
+  cmp -s "$INST_SHIM_BIN" "$INST_HOST/var/bin/containerruntimes/containerd-shim-runsc-v1" ||
+    { echo "shim not installed from the image"; return 1; }
+  grep -q 'containerd.runtimes.runsc.options]' "$INST_HOST/etc/containerd/config.toml" ||
+    { echo "handler runsc not registered by the image"; return 1; }
+  inst_expect_doctor 0 "ready"
+}
