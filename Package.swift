@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "GVisorConfig", targets: ["GVisorConfig"]),
         .library(name: "Runsc", targets: ["Runsc"]),
         .library(name: "NodeInstaller", targets: ["NodeInstaller"]),
+        .library(name: "Hardening", targets: ["Hardening"]),
         .executable(name: "containerd-shim-runsc-v1", targets: ["containerd-shim-runsc-v1"]),
         .executable(name: "gvisor-node", targets: ["gvisor-node"]),
     ],
@@ -54,7 +55,8 @@ let package = Package(
 
         // The shim: binary lifecycle (start/delete/daemon), task service, processes, IO, reaper, events.
         .target(
-            name: "Shim", dependencies: ["CShim", "ShimAPI", "TTRPC", "Runsc", "GVisorConfig", protobuf] + nio,
+            name: "Shim",
+            dependencies: ["CShim", "ShimAPI", "TTRPC", "Runsc", "GVisorConfig", "Hardening", protobuf] + nio,
             swiftSettings: strict),
         // C bridges for Linux calls Swift's Glibc module lacks (prctl, ...).
         .target(name: "CShim"),
@@ -64,6 +66,14 @@ let package = Package(
             name: "NodeInstaller",
             dependencies: ["GVisorConfig", .product(name: "TOMLKit", package: "TOMLKit")],
             swiftSettings: strict),
+        // Hardening: libcap capability sets, the shim's seccomp self-confinement, OCI seccomp profile
+        // checks. libseccomp and libcap come through module maps and are linked from their static
+        // archives (`-l:lib*.a`), so release binaries need neither library on the node.
+        .systemLibrary(name: "CSeccomp", path: "Sources/CSeccomp"),
+        .systemLibrary(name: "CCap", path: "Sources/CCap"),
+        .target(
+            name: "Hardening", dependencies: ["CSeccomp", "CCap"], swiftSettings: strict,
+            linkerSettings: [.linkedLibrary(":libseccomp.a"), .linkedLibrary(":libcap.a")]),
 
         .executableTarget(name: "containerd-shim-runsc-v1", dependencies: ["Shim"], swiftSettings: strict),
         .executableTarget(
@@ -98,5 +108,10 @@ let package = Package(
         .testTarget(
             name: "NodeInstallerTests", dependencies: ["NodeInstaller", "GVisorConfig"],
             exclude: ["Goldens"], swiftSettings: strict),
+        // hardening-probe: a test helper that confines or drops capabilities, then runs a check.
+        .executableTarget(
+            name: "hardening-probe", dependencies: ["Hardening", "CSeccomp", "CCap"], path: "Tests/hardening-probe",
+            swiftSettings: strict),
+        .testTarget(name: "HardeningTests", dependencies: ["Hardening", "hardening-probe"], swiftSettings: strict),
     ]
 )

@@ -4,7 +4,7 @@ extension RunscShimConfig {
     /// The top-level keys gVisor's shim defines; anything else is reported as a warning, never silently dropped.
     public static let knownKeys = [
         "binary_name", "enable_hibernate_server", "grouping", "io_gid", "io_uid", "log_level", "log_path", "root",
-        "runsc_config", "shim_cgroup",
+        "runsc_config", "shim_cgroup", "shim_seccomp",
     ]
 
     /// Parses runsc.toml text. `file` only names the source in errors.
@@ -49,6 +49,8 @@ private struct RunscTOMLReader {
                 config.logLevel = try nonEmptyString(value, key)
             case "shim_cgroup":
                 config.shimCgroup = try nonEmptyString(value, key)
+            case "shim_seccomp":
+                config.shimSeccomp = try bool(value, key)
             case "grouping":
                 config.grouping = try bool(value, key)
             case "io_uid":

@@ -24,11 +24,14 @@ public struct RunscShimConfig: Sendable, Hashable {
     public var shimCgroup: String?
     /// `[runsc_config]` with values already turned into flag text (`true`, `12`, strings verbatim).
     public var runscConfig: [String: String]
+    /// The shim's own seccomp filter (`shim_seccomp`, default on): the daemon denies itself and
+    /// every runsc it starts the syscalls listed in `Hardening.SelfConfinement`. Off only to debug.
+    public var shimSeccomp: Bool
 
     public init(
         binaryName: String = defaultBinaryName, root: String = defaultRoot, logPath: String? = nil,
         logLevel: String? = nil, grouping: Bool = false, ioUID: UInt32 = 0, ioGID: UInt32 = 0,
-        shimCgroup: String? = nil, runscConfig: [String: String] = [:]
+        shimCgroup: String? = nil, runscConfig: [String: String] = [:], shimSeccomp: Bool = true
     ) {
         self.binaryName = binaryName
         self.root = root
@@ -39,6 +42,7 @@ public struct RunscShimConfig: Sendable, Hashable {
         self.ioGID = ioGID
         self.shimCgroup = shimCgroup
         self.runscConfig = runscConfig
+        self.shimSeccomp = shimSeccomp
     }
 
     /// Global runsc flags from `[runsc_config]`, `--key=value`, sorted by key so argv is the same on every run

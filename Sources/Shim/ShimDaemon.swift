@@ -24,6 +24,7 @@ public struct ShimDaemon {
         let log = ShimLog(
             minimumLevel: flags.debug ? .debug : .info,
             fields: [("runtime", ShimVersion.runtime), ("namespace", flags.namespace)])
+        ShimHardening.confineDaemon(environment: environment, log: log)  // Hardening: ShimHardening.swift
         try Reaper.becomeSubreaper()
         let reaper = Reaper.shared
         reaper.start()

@@ -28,7 +28,8 @@ public enum ShimMain {
                 let answer = try start.run { daemonFlags, listener in
                     try DaemonLauncher.spawn(
                         argv0: arguments.first ?? "containerd-shim-runsc-v1", flags: daemonFlags, listener: listener,
-                        environment: environment)
+                        // Hardening: the daemon learns runsc.toml's path (ShimHardening.swift).
+                        environment: ShimHardening.daemonEnvironment(environment, startStdin: stdin))
                 }
                 writeAll(STDOUT_FILENO, answer)
                 return 0

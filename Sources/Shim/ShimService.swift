@@ -81,6 +81,7 @@ public final class ShimService: TaskService {
     {
         let bundle = request.bundle
         let config = try loadConfig(options: request.hasOptions ? request.options : nil)
+        try hardenBundle(id: id, bundle: bundle, config: config)  // Hardening: ShimService+Hardening.swift
         let isSubcontainer: Bool
         switch SpecAnnotations.read(bundle: bundle) {
         case .found(let spec): isSubcontainer = spec.isSubcontainer

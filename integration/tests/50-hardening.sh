@@ -1,0 +1,106 @@
+# shellcheck shell=bash
+# Hardening (issue 10): the shim's seccomp self-confinement, checked in the live daemon and in the
+# processes it starts; OCI seccomp profiles and missing capabilities as named Create errors.
+# Uses gvrun, bundle_of, cleanup_task and RUNSC_TOML from 10-shim.sh.
+
+# hardening_probe_toml NAME [EXTRA-TOP-LEVEL-LINES]: a runsc.toml whose binary_name is a wrapper
+# that records, as a child of the shim, its seccomp mode and whether syslog(2) works
+# (`dmesg -S` reads the kernel log with syslog(2), one of the denied calls), then runs runsc.
+hardening_probe_toml() {
+  local name=$1 extra=${2:-}
+  local wrapper=$HARNESS_BASE/$name-runsc.sh out=$HARNESS_BASE/$name.out
+  cat >"$wrapper" <<EOF2
+#!/bin/sh
+{ grep '^Seccomp:' /proc/self/status; dmesg -S 2>&1 >/dev/null | head -1 | sed 's/^/dmesg: /'; echo end; } >>"$out"
+exec runsc "\$@"
+EOF2
+  chmod +x "$wrapper"
+  cat >"$HARNESS_BASE/$name.toml" <<EOF2
+root = "$HARNESS_BASE/runsc-root"
+binary_name = "$wrapper"
+$extra
+[runsc_config]
+platform = "ptrace"
+network = "none"
+EOF2
+}
+
+test_50_shim_daemon_is_confined() {
+  local id=hard-confined pid mode
+  gvrun $id -d -- sleep 300 || return 1
+  pid=$(cat "$(bundle_of $id)/shim.pid")
+  mode=$(awk '$1 == "Seccomp:" {print $2}' "/proc/$pid/status")
+  cleanup_task $id
+  expect_eq "Seccomp mode of the shim daemon (pid $pid)" 2 "$mode" || return 1
+  grep -q 'seccomp self-confinement on' "$HARNESS_BASE/containerd.log" ||
+    { echo "containerd's log does not show the shim's start-up line"; return 1; }
+}
+
+test_51_shim_children_get_eperm_from_denied_syscalls() {
+  local out=$HARNESS_BASE/probe-on.out
+  # The control: the same call works outside the shim.
+  dmesg -S >/dev/null || { echo "dmesg -S fails outside the shim too; the test proves nothing here"; return 1; }
+  hardening_probe_toml probe-on
+  GV_TOML=$HARNESS_BASE/probe-on.toml gvrun hard-probe-on --rm -- echo ok >/dev/null || return 1
+  [ -s "$out" ] || { echo "the runsc wrapper never ran"; return 1; }
+  # Every runsc call the shim made (create, start, state, delete, ...) ran filtered.
+  if grep -q '^Seccomp:[[:space:]]*0' "$out" || ! grep -q '^Seccomp:[[:space:]]*2' "$out"; then
+    echo "a child of the shim ran without the filter: $(cat "$out")"
+    return 1
+  fi
+  [ "$(grep -c '^dmesg: .*Operation not permitted' "$out")" = "$(grep -c '^end' "$out")" ] ||
+    { echo "syslog(2) was not denied with EPERM in every child: $(cat "$out")"; return 1; }
+}
+
+test_52_shim_seccomp_false_switches_the_filter_off() {
+  local out=$HARNESS_BASE/probe-off.out
+  hardening_probe_toml probe-off "shim_seccomp = false"
+  GV_TOML=$HARNESS_BASE/probe-off.toml gvrun hard-probe-off --rm -- echo ok >/dev/null || return 1
+  grep -q '^Seccomp:[[:space:]]*0' "$out" || { echo "children still filtered: $(cat "$out")"; return 1; }
+  ! grep -q '^dmesg:' "$out" || { echo "syslog(2) failed without the filter: $(cat "$out")"; return 1; }
+  grep -q 'seccomp self-confinement is off' "$HARNESS_BASE/containerd.log" ||
+    { echo "containerd's log does not show that the filter is off"; return 1; }
+}
+
+test_53_bad_oci_seccomp_profile_is_a_named_create_error() {
+  local toml=$HARNESS_BASE/oci-seccomp.toml profile=$HARNESS_BASE/bad-profile.json out
+  printf 'root = "%s"\n[runsc_config]\nplatform = "ptrace"\nnetwork = "none"\noci-seccomp = true\n' \
+    "$HARNESS_BASE/runsc-root" >"$toml"
+  cat >"$profile" <<'EOF2'
+{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","frobnicate"],"action":"SCMP_ACT_ERRNO"}]}
+EOF2
+  out=$(GV_TOML=$toml gvrun hard-badprofile --rm --seccomp --seccomp-profile "$profile" -- echo never 2>&1) &&
+    { echo "run succeeded with a bad seccomp profile"; return 1; }
+  hctr containers delete hard-badprofile >/dev/null 2>&1
+  [[ $out == *'linux.seccomp.syscalls[0].names[1]'* && $out == *'"frobnicate" is not a syscall'* ]] ||
+    { echo "error does not name the field and syscall: $out"; return 1; }
+  # containerd's default profile passes, and runsc enforces it.
+  out=$(GV_TOML=$toml gvrun hard-goodprofile --rm --seccomp -- echo fine 2>&1)
+  expect_eq "run with containerd's default profile" fine "$out"
+}
+
+test_54_missing_capability_is_a_named_create_error() {
+  # A second runtime name whose shim is ours started without CAP_SYS_PTRACE in its bounding set.
+  local wrapper=$HARNESS_BASE/opt/bin/containerd-shim-runscnocap-v1 out
+  printf '#!/bin/sh\nexec setpriv --bounding-set -sys_ptrace %s "$@"\n' \
+    "$HARNESS_BASE/opt/bin/containerd-shim-runsc-v1" >"$wrapper"
+  chmod +x "$wrapper"
+  out=$(hctr run --fifo-dir "$HARNESS_BASE/fifo" --runtime io.containerd.runscnocap.v1 \
+    --runtime-config-path "$RUNSC_TOML" --rm "$HARNESS_IMAGE" hard-nocap echo never 2>&1) &&
+    { echo "run succeeded without CAP_SYS_PTRACE"; rm -f "$wrapper"; return 1; }
+  hctr containers delete hard-nocap >/dev/null 2>&1
+  rm -f "$wrapper"
+  [[ $out == *"CAP_SYS_PTRACE (platform=ptrace"* ]] || { echo "error does not name CAP_SYS_PTRACE: $out"; return 1; }
+}
+
+test_55_net_raw_is_stripped_unless_enabled() {
+  local id=hard-netraw caps toml=$HARNESS_BASE/netraw.toml
+  # CapBnd of the container's process as gVisor reports it; CAP_NET_RAW is bit 13.
+  caps=$(gvrun $id --rm -- sh -c "grep CapBnd /proc/self/status" | awk '{print $2}')
+  [ -n "$caps" ] || { echo "no CapBnd from the container"; return 1; }
+  (( (16#$caps >> 13) & 1 )) && { echo "CAP_NET_RAW is in the bounding set ($caps) with net-raw off"; return 1; }
+  printf 'root = "%s"\n[runsc_config]\nplatform = "ptrace"\nnetwork = "none"\nnet-raw = true\n' \
+    "$HARNESS_BASE/runsc-root" >"$toml"
+  caps=$(GV_TOML=$toml gvrun $id-on --rm -- sh -c "grep CapBnd /proc/self/status" | awk '{print $2}')
+  (( (16#$caps >> 13) & 1 )) || { echo "CAP_NET_RAW missing ($caps) with net-raw = true"; return 1; }
+}
