@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "Runsc", targets: ["Runsc"]),
         .library(name: "NodeInstaller", targets: ["NodeInstaller"]),
         .library(name: "Hardening", targets: ["Hardening"]),
+        .library(name: "NVProxy", targets: ["NVProxy"]),
         .executable(name: "containerd-shim-runsc-v1", targets: ["containerd-shim-runsc-v1"]),
         .executable(name: "gvisor-node", targets: ["gvisor-node"]),
     ],
@@ -53,10 +54,14 @@ let package = Package(
         // A value-type driver for the runsc CLI: options → argv, process runs, JSON decoding.
         .target(name: "Runsc", swiftSettings: strict),
 
+        // nvproxy (GPUs): host discovery, runsc's supported drivers, GPU requests in a spec, the spec rewrite.
+        .target(name: "NVProxy", dependencies: ["Runsc"], swiftSettings: strict),
+
         // The shim: binary lifecycle (start/delete/daemon), task service, processes, IO, reaper, events.
         .target(
             name: "Shim",
-            dependencies: ["CShim", "ShimAPI", "TTRPC", "Runsc", "GVisorConfig", "Hardening", protobuf] + nio,
+            dependencies: ["CShim", "ShimAPI", "TTRPC", "Runsc", "GVisorConfig", "Hardening", "NVProxy", protobuf]
+                + nio,
             swiftSettings: strict),
         // C bridges for Linux calls Swift's Glibc module lacks (prctl, ...).
         .target(name: "CShim"),
@@ -102,7 +107,8 @@ let package = Package(
         .testTarget(name: "ShimAPITests", dependencies: ["ShimAPI", "TTRPC"] + nio, swiftSettings: strict),
         .testTarget(name: "GVisorConfigTests", dependencies: ["GVisorConfig"], swiftSettings: strict),
         .testTarget(
-            name: "ShimTests", dependencies: ["Shim", "ShimAPI", "TTRPC", "GVisorConfig", protobuf] + nio,
+            name: "ShimTests",
+            dependencies: ["Shim", "ShimAPI", "TTRPC", "GVisorConfig", "NVProxy", "Runsc", protobuf] + nio,
             swiftSettings: strict),
         .testTarget(name: "RunscTests", dependencies: ["Runsc"], swiftSettings: strict),
         .testTarget(
@@ -113,5 +119,8 @@ let package = Package(
             name: "hardening-probe", dependencies: ["Hardening", "CSeccomp", "CCap"], path: "Tests/hardening-probe",
             swiftSettings: strict),
         .testTarget(name: "HardeningTests", dependencies: ["Hardening", "hardening-probe"], swiftSettings: strict),
+        .testTarget(
+            name: "NVProxyTests", dependencies: ["NVProxy", "Runsc"], exclude: ["Golden"],
+            swiftSettings: strict),
     ]
 )

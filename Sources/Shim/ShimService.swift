@@ -80,7 +80,7 @@ public final class ShimService: TaskService {
         -> Container
     {
         let bundle = request.bundle
-        let config = try loadConfig(options: request.hasOptions ? request.options : nil)
+        var config = try loadConfig(options: request.hasOptions ? request.options : nil)
         try hardenBundle(id: id, bundle: bundle, config: config)  // Hardening: ShimService+Hardening.swift
         let isSubcontainer: Bool
         switch SpecAnnotations.read(bundle: bundle) {
@@ -88,6 +88,7 @@ public final class ShimService: TaskService {
         case .missing: throw TTRPCError.invalidArgument("\(bundle)/config.json: cannot read the OCI runtime spec")
         case .invalid(let message): throw TTRPCError.invalidArgument(message)
         }
+        config = try await prepareNVProxy(config, bundle: bundle, id: id)  // nvproxy (issue 9)
 
         let rootfs = "\(bundle)/rootfs"
         if mkdir(rootfs, 0o711) != 0 && errno != EEXIST {

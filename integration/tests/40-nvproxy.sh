@@ -1,0 +1,48 @@
+# shellcheck shell=bash
+# nvproxy (GPUs) with the runsc installed here: Debian's runsc 0.0~20221219 predates nvproxy (no `nvproxy`
+# subcommand, no --nvproxy flag). There is no GPU on this machine, so the GPU container must fail at Create
+# with the shim's named error, and a GPU-less container under the same nvproxy configuration must still run
+# (the shim then keeps --nvproxy away from a runsc that would reject it).
+
+nvproxy_toml() { # nvproxy_toml VALUE: a runsc.toml like the extension renders with configFlags.nvproxy
+  local toml=$HARNESS_BASE/runsc-nvproxy-$1.toml
+  cat >"$toml" <<EOF
+root = "$HARNESS_BASE/runsc-root"
+[runsc_config]
+platform = "ptrace"
+network = "none"
+nvproxy = "$1"
+EOF
+  echo "$toml"
+}
+
+test_40_nvproxy_gpu_container_on_nvproxyless_runsc_is_a_named_error() {
+  local toml out id=nv-gpu
+  toml=$(nvproxy_toml true)
+  out=$(GV_TOML=$toml gvrun $id --rm --env NVIDIA_VISIBLE_DEVICES=0 -- echo never 2>&1) &&
+    { echo "a GPU container ran on a runsc without nvproxy: $out"; return 1; }
+  hctr containers delete $id >/dev/null 2>&1
+  [[ $out == *"nvproxy is requested"* && $out == *"has no nvproxy support"* ]] ||
+    { echo "error does not say that runsc lacks nvproxy: $out"; return 1; }
+  [[ $out != *"waiting for sandbox to start"* ]] || { echo "runsc was started anyway: $out"; return 1; }
+  [ -z "$(runsc_procs $id)" ] || { echo "runsc processes left: $(runsc_procs $id)"; return 1; }
+  ! grep -q "$(bundle_of $id)/rootfs" /proc/self/mounts || { echo "rootfs of $id still mounted"; return 1; }
+}
+
+test_41_nvproxy_config_still_runs_gpu_less_containers() {
+  local toml out
+  toml=$(nvproxy_toml true)
+  out=$(GV_TOML=$toml gvrun nv-plain --rm -- echo runs-without-gpu 2>&1)
+  expect_eq "GPU-less container under nvproxy = true" "runs-without-gpu" "$out" || return 1
+  # NVIDIA_VISIBLE_DEVICES=void asks for no GPU either.
+  out=$(GV_TOML=$toml gvrun nv-void --rm --env NVIDIA_VISIBLE_DEVICES=void -- echo void-runs 2>&1)
+  expect_eq "NVIDIA_VISIBLE_DEVICES=void under nvproxy = true" "void-runs" "$out"
+}
+
+test_42_nvproxy_false_is_harmless_on_nvproxyless_runsc() {
+  local toml out
+  toml=$(nvproxy_toml false)
+  # nvproxy off: GPU requests are not the shim's business, and --nvproxy=false is not passed to this runsc.
+  out=$(GV_TOML=$toml gvrun nv-off --rm --env NVIDIA_VISIBLE_DEVICES=all -- echo off-runs 2>&1)
+  expect_eq "nvproxy = false" "off-runs" "$out"
+}
