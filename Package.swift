@@ -69,7 +69,7 @@ let package = Package(
         // gvisor-node's work: binaries, containerd config (v1-4), runsc.toml, restarts, the doctor's checks.
         .target(
             name: "NodeInstaller",
-            dependencies: ["GVisorConfig", .product(name: "TOMLKit", package: "TOMLKit")],
+            dependencies: ["GVisorConfig", "Hardening", "NVProxy", .product(name: "TOMLKit", package: "TOMLKit")],
             swiftSettings: strict),
         // Hardening: libcap capability sets, the shim's seccomp self-confinement, OCI seccomp profile
         // checks. libseccomp and libcap come through module maps and are linked from their static

@@ -1,3 +1,7 @@
+import Dispatch
+import GVisorConfig
+import Synchronization
+
 /// The node's readiness for gVisor pods as a list of independent checks; each looks at one thing and says
 /// ok, warning, failed or info (a fact with nothing to judge). The node is ready when nothing failed.
 ///
@@ -19,9 +23,9 @@ public enum Doctor {
         /// Stable name for `--json` consumers, e.g. `containerd-config`.
         public var id: String
         public var title: String
-        public var run: @Sendable (Context) -> Result
+        public var run: @Sendable (Context) async -> Result
 
-        public init(id: String, title: String, run: @escaping @Sendable (Context) -> Result) {
+        public init(id: String, title: String, run: @escaping @Sendable (Context) async -> Result) {
             self.id = id
             self.title = title
             self.run = run
@@ -75,12 +79,36 @@ public enum Doctor {
 
     /// The checks of this library, in report order.
     public static var standardChecks: [Check] {
-        [runscBinary, shimBinary, containerdConfig, runscTOML, platform, cgroups]
+        [runscBinary, shimBinary, containerdConfig, runscTOML, platform, cgroups, capabilities, gpus]
     }
 
-    public static func run(_ checks: [Check] = standardChecks, context: Context) -> Report {
-        Report(
-            hostRoot: context.layout.hostRoot,
-            entries: checks.map { Report.Entry(id: $0.id, title: $0.title, result: $0.run(context)) })
+    public static func run(_ checks: [Check] = standardChecks, context: Context) async -> Report {
+        var entries: [Report.Entry] = []
+        for check in checks {
+            entries.append(Report.Entry(id: check.id, title: check.title, result: await check.run(context)))
+        }
+        return Report(hostRoot: context.layout.hostRoot, entries: entries)
+    }
+
+    /// ``run(_:context:)`` for synchronous callers (a command-line tool's main thread): waits for the checks.
+    public static func runBlocking(_ checks: [Check] = standardChecks, context: Context) -> Report {
+        final class Outcome: Sendable {
+            let report = Mutex<Report?>(nil)
+            let done = DispatchSemaphore(value: 0)
+        }
+        let outcome = Outcome()
+        Task {
+            let report = await run(checks, context: context)
+            outcome.report.withLock { $0 = report }
+            outcome.done.signal()
+        }
+        outcome.done.wait()
+        return outcome.report.withLock { $0! }
+    }
+
+    /// `[runsc_config]` of the installed runsc.toml; empty when it is missing or broken (its own check says so).
+    static func installedRunscConfig(_ context: Context) -> [String: String] {
+        (try? HostFiles.readText(context.layout.onHost(context.layout.runscTOML)))
+            .flatMap { try? RunscShimConfig.parse($0).config.runscConfig } ?? [:]
     }
 }

@@ -218,7 +218,7 @@ struct Run: ParsableCommand {
 struct DoctorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
-        abstract: "Check the node for gVisor: binaries, containerd handler, runsc.toml, platform, cgroups.",
+        abstract: "Check the node for gVisor: binaries, handler, runsc.toml, platform, cgroups, capabilities, GPUs.",
         discussion: """
             Prints a checklist (or JSON with --json) and exits non-zero when the node is not ready, naming the \
             reasons. With --config or --config-flag, runsc.toml must also match that configuration.
@@ -231,7 +231,7 @@ struct DoctorCommand: ParsableCommand {
 
     func run() throws {
         let expected = options.hasConfiguration ? try options.runscTOML() : nil
-        let report = Doctor.run(
+        let report = Doctor.runBlocking(
             context: .init(layout: options.layout, expectedRunscTOML: expected))
         print(json ? report.json : report.text, terminator: "")
         if !report.isReady { throw ExitCode(1) }

@@ -44,10 +44,10 @@ struct DoctorTests {
         report.entries.first { $0.id == id }?.result.summary ?? ""
     }
 
-    @Test func bareNodeIsNotReadyAndSaysWhy() throws {
+    @Test func bareNodeIsNotReadyAndSaysWhy() async throws {
         let node = try Node()
         defer { node.remove() }
-        let report = Doctor.run(context: .init(layout: node.layout))
+        let report = await Doctor.run(context: .init(layout: node.layout))
         #expect(!report.isReady)
         #expect(
             report.reasons == [
@@ -66,12 +66,12 @@ struct DoctorTests {
             ])
     }
 
-    @Test func installedNodeIsReady() throws {
+    @Test func installedNodeIsReady() async throws {
         let node = try Self.realNode()
         defer { node.remove() }
         _ = try node.installer(flags: ["net-raw": "true"]).install()
         let expected = try NodeInstaller.runscTOML(configuration: GVisorConfiguration(configFlags: ["net-raw": "true"]))
-        let report = Doctor.run(context: .init(layout: node.layout, expectedRunscTOML: expected))
+        let report = await Doctor.run(context: .init(layout: node.layout, expectedRunscTOML: expected))
         #expect(report.isReady, "\(report.text)")
         #expect(summary(report, "runsc").contains("runsc version"))
         #expect(summary(report, "shim").contains("Version: 0.1.0"))
@@ -84,22 +84,22 @@ struct DoctorTests {
 
         // The configuration changed but install has not run yet.
         let other = try NodeInstaller.runscTOML(configuration: GVisorConfiguration(configFlags: ["debug": "true"]))
-        let drifted = Doctor.run(context: .init(layout: node.layout, expectedRunscTOML: other))
+        let drifted = await Doctor.run(context: .init(layout: node.layout, expectedRunscTOML: other))
         #expect(
             drifted.reasons == [
                 "runsc.toml: /etc/containerd/runsc.toml differs from the configuration (run gvisor-node install)"
             ])
     }
 
-    @Test func wrongHandlerIsNamed() throws {
+    @Test func wrongHandlerIsNamed() async throws {
         let node = try Node(config: "v2-go-script")
         defer { node.remove() }
-        let report = Doctor.run([Doctor.containerdConfig], context: .init(layout: node.layout))
+        let report = await Doctor.run([Doctor.containerdConfig], context: .init(layout: node.layout))
         #expect(
             report.reasons == ["containerd handler runsc: handler runsc is wrong: runsc.pod_annotations is missing"])
         let stale = try Node(config: "v3-stale-v2")
         defer { stale.remove() }
-        let staleReport = Doctor.run([Doctor.containerdConfig], context: .init(layout: stale.layout))
+        let staleReport = await Doctor.run([Doctor.containerdConfig], context: .init(layout: stale.layout))
         #expect(
             staleReport.reasons == [
                 "containerd handler runsc: handler runsc is wrong: stale entry at "
@@ -110,15 +110,15 @@ struct DoctorTests {
                 Doctor.Detail("stale", "plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runsc")))
     }
 
-    @Test func staleDropInIsNamed() throws {
+    @Test func staleDropInIsNamed() async throws {
         let node = try Node(config: "v2-imports")
         defer { node.remove() }
         _ = try node.installer().install()
-        #expect(Doctor.run([Doctor.containerdConfig], context: .init(layout: node.layout)).isReady)
+        #expect(await Doctor.run([Doctor.containerdConfig], context: .init(layout: node.layout)).isReady)
         let config = try #require(node.read("/etc/containerd/config.toml"))
         try config.replacingOccurrences(of: "enable_cdi = true", with: "enable_cdi = false")
             .write(toFile: node.host("/etc/containerd/config.toml"), atomically: true, encoding: .utf8)
-        let report = Doctor.run([Doctor.containerdConfig], context: .init(layout: node.layout))
+        let report = await Doctor.run([Doctor.containerdConfig], context: .init(layout: node.layout))
         #expect(
             report.reasons == [
                 "containerd handler runsc: /etc/containerd/conf.d/gvisor-runsc.toml is out of date with "
@@ -126,24 +126,53 @@ struct DoctorTests {
             ])
     }
 
-    @Test func brokenRunscTOMLIsNamed() throws {
+    @Test func brokenRunscTOMLIsNamed() async throws {
         let node = try Node()
         defer { node.remove() }
         try "[runsc_config]\ndebug = [1]\n".write(
             toFile: node.host("/etc/containerd/runsc.toml"), atomically: true, encoding: .utf8)
-        let report = Doctor.run([Doctor.runscTOML], context: .init(layout: node.layout))
+        let report = await Doctor.run([Doctor.runscTOML], context: .init(layout: node.layout))
         #expect(report.reasons.count == 1)
         #expect(report.reasons[0].contains("runsc_config.debug: found an array"))
     }
 
-    @Test func platformFollowsRunscTOML() throws {
+    @Test func platformFollowsRunscTOML() async throws {
         let node = try Node()
         defer { node.remove() }
         try RunscTOML.render(runscConfig: ["platform": "ptrace"]).write(
             toFile: node.host("/etc/containerd/runsc.toml"), atomically: true, encoding: .utf8)
-        let report = Doctor.run([Doctor.platform], context: .init(layout: node.layout))
+        let report = await Doctor.run([Doctor.platform], context: .init(layout: node.layout))
         #expect(report.entries[0].result.details.first == Doctor.Detail("configured", "ptrace"))
         let scope = try? String(contentsOfFile: "/proc/sys/kernel/yama/ptrace_scope", encoding: .utf8)
         #expect(report.isReady == (scope?.hasPrefix("3") != true))
+    }
+
+    @Test func capabilitiesAreListedWithRunscNeeds() async throws {
+        let node = try Node()
+        defer { node.remove() }
+        try RunscTOML.render(runscConfig: ["platform": "ptrace", "network": "none"]).write(
+            toFile: node.host("/etc/containerd/runsc.toml"), atomically: true, encoding: .utf8)
+        let report = await Doctor.run([Doctor.capabilities], context: .init(layout: node.layout))
+        let details = Dictionary(uniqueKeysWithValues: report.entries[0].result.details.map { ($0.key, $0.value) })
+        #expect(details["runsc needs"]?.contains("CAP_SYS_PTRACE") == true)
+        #expect(details["runsc needs"]?.contains("CAP_NET_ADMIN") == false, "network=none needs no NET_ADMIN")
+        #expect(details["effective"] != nil && details["permitted"] != nil && details["bounding"] != nil)
+        // This suite runs as root; what root lacks here (CAP_SYS_RESOURCE) runsc does not need.
+        #expect(report.isReady, "\(report.text)")
+        #expect(details["missing"] == "none")
+    }
+
+    @Test func gpusAreFactsWhenNVProxyIsOffAndCheckedWhenOn() async throws {
+        let node = try Self.realNode()
+        defer { node.remove() }
+        _ = try node.installer().install()
+        let off = await Doctor.run([Doctor.gpus], context: .init(layout: node.layout))
+        #expect(off.entries[0].result.status == .info)
+        #expect(off.entries[0].result.summary.hasPrefix("nvproxy off; "))
+
+        // No GPU exists on these machines, and Debian's runsc (20221219) predates nvproxy: nvproxy on is not ready.
+        _ = try node.installer(flags: ["nvproxy": "true"]).install()
+        let on = await Doctor.run([Doctor.gpus], context: .init(layout: node.layout))
+        #expect(on.reasons == ["GPUs and nvproxy: nvproxy is on but the installed runsc has no nvproxy"])
     }
 }

@@ -69,4 +69,32 @@ struct GVisorNodeRunTests {
         #expect(process.terminationStatus != 0)
         #expect(text.contains("\(node.base)/nothing/runsc: runsc is missing from the installation content"))
     }
+
+    /// A process without CAP_SYS_PTRACE in its bounding set (setpriv drops it before exec): the doctor names it.
+    @Test func doctorNamesMissingCapabilities() throws {
+        let node = try NodeInstallerTests.Node()
+        defer { node.remove() }
+        try "[runsc_config]\nplatform = \"ptrace\"\n".write(
+            toFile: node.host("/etc/containerd/runsc.toml"), atomically: true, encoding: .utf8)
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else {
+            throw TestSetupError("/usr/bin/setpriv (util-linux) is missing")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+        process.arguments = [
+            "--bounding-set", "-sys_ptrace", try Self.gvisorNode(), "doctor", "--json", "--host-root", node.hostRoot,
+        ]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1)
+        let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let reasons = try #require(json["reasons"] as? [String])
+        #expect(
+            reasons.contains(
+                "capabilities: runsc needs capabilities this process lacks: "
+                    + "CAP_SYS_PTRACE (platform=ptrace traces the sandboxed processes)"), "\(reasons)")
+    }
 }

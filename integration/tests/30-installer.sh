@@ -152,7 +152,7 @@ test_30_installer_end_to_end() {
   inst_import_images || { echo "image import failed"; return 1; }
   inst_expect_doctor 0 "ready" || return 1
   out=$(inst_doctor --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["ready"], len(d["checks"]))')
-  expect_eq "doctor --json" "True 6" "$out" || return 1
+  expect_eq "doctor --json" "True 8" "$out" || return 1
 
   echo "step: a container through ctr with runtime runsc (installed shim and runsc)"
   out=$(inst_ctr_run inst-ctr-1 sh -c 'dmesg | head -1') || { echo "ctr run failed: $out"; return 1; }
