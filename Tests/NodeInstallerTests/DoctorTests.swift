@@ -62,7 +62,7 @@ struct DoctorTests {
         #expect(json["ready"] as? Bool == false)
         #expect(
             (json["checks"] as? [[String: Any]])?.map { $0["id"] as? String } == [
-                "runsc", "shim", "containerd-config", "runsc-toml", "platform", "cgroups",
+                "runsc", "shim", "containerd-config", "runsc-toml", "platform", "cgroups", "capabilities", "gpus",
             ])
     }
 
