@@ -6,7 +6,8 @@
 
 INST_NODE_BIN=$(realpath -m "${GVISOR_NODE_BIN:-../out/bin/gvisor-node}")
 INST_SHIM_BIN=$(realpath -m "$SHIM_BIN")
-INST_CRI_PYTHON=${CRI_PYTHON:-$(realpath -m ../.venv-cri/bin/python)}
+# Not realpath: the venv's python is a symlink whose target knows nothing of the venv.
+INST_CRI_PYTHON=${CRI_PYTHON:-$(cd .. && pwd)/.venv-cri/bin/python}
 INST_NS=gvisor-inst
 
 # inst_setup [CONFIG-SED-EXPRESSION]: base, host root with containerd's default config, content, restart script.
@@ -93,6 +94,7 @@ inst_ctr_run() {
 
 # A pod through CRI with handler runsc: prints the container's output.
 inst_cri_run() {
+  [ -x "$INST_CRI_PYTHON" ] || { echo "CRI client $INST_CRI_PYTHON missing (run 'make cri-venv')"; return 1; }
   mkdir -p "$INST_BASE/cri-logs/$1"
   "$INST_CRI_PYTHON" cri_pod.py "unix://$INST_SOCK" runsc "$1" "$2" "$INST_BASE/cri-logs/$1"
 }
