@@ -50,8 +50,24 @@ release: ## Release binaries with the Swift runtime linked in statically, checke
 unit-test: ## Library tests (swift-testing).
 	$(SWIFT) test
 
-integration-test: ## End-to-end tests against a private containerd and the real runsc.
+integration-test: cri-venv ## End-to-end tests against a private containerd and the real runsc.
 	integration/run.sh
+
+# CRI client for the installer's end-to-end test (Debian 12 has no crictl): PyPI, pinned, in a venv.
+CRI_VENV := .venv-cri
+CRI_CLIENT := container-runtime-interface-api==2.0.1
+.PHONY: cri-venv
+cri-venv: $(CRI_VENV)/.installed ## Python venv with the CRI client the end-to-end tests use.
+$(CRI_VENV)/.installed:
+	python3 -m venv $(CRI_VENV)
+	$(CRI_VENV)/bin/pip install --quiet $(CRI_CLIENT)
+	touch $@
+
+# OCI image archives without a container engine (scripts/oci-image.py); `ctr images import` takes them.
+IMAGE_TAG ?= dev
+.PHONY: images
+images: release ## OCI archives in out/images: the node installation image (runsc, shim, gvisor-node).
+	scripts/build-images.sh out/images $(IMAGE_TAG)
 
 test: deps build unit-test validate-manifests release integration-test ## deps + build + all tests (what CI runs).
 

@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "ShimAPI", targets: ["ShimAPI"]),
         .library(name: "GVisorConfig", targets: ["GVisorConfig"]),
         .library(name: "Runsc", targets: ["Runsc"]),
+        .library(name: "NodeInstaller", targets: ["NodeInstaller"]),
         .library(name: "NVProxy", targets: ["NVProxy"]),
         .library(name: "Hardening", targets: ["Hardening"]),
         .executable(name: "containerd-shim-runsc-v1", targets: ["containerd-shim-runsc-v1"]),
@@ -75,6 +76,11 @@ let package = Package(
         // C bridges for Linux calls Swift's Glibc module lacks (prctl, ...).
         .target(name: "CShim"),
 
+        // gvisor-node's work: binaries, containerd config (v1-4), runsc.toml, restarts, the doctor's checks.
+        .target(
+            name: "NodeInstaller",
+            dependencies: ["GVisorConfig", "Hardening", "NVProxy", .product(name: "TOMLKit", package: "TOMLKit")],
+            swiftSettings: strict),
         // Hardening: libcap capability sets, the shim's seccomp self-confinement, OCI seccomp profile
         // checks. libseccomp and libcap come through module maps and are linked from their static
         // archives (`-l:lib*.a`), so release binaries need neither library on the node.
@@ -88,7 +94,7 @@ let package = Package(
         .executableTarget(
             name: "gvisor-node",
             dependencies: [
-                "GVisorConfig",
+                "GVisorConfig", "NodeInstaller",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -118,6 +124,9 @@ let package = Package(
             dependencies: ["Shim", "ShimAPI", "TTRPC", "GVisorConfig", "NVProxy", "OCI", "Runsc", protobuf] + nio,
             swiftSettings: strict),
         .testTarget(name: "RunscTests", dependencies: ["Runsc"], swiftSettings: strict),
+        .testTarget(
+            name: "NodeInstallerTests", dependencies: ["NodeInstaller", "GVisorConfig"],
+            exclude: ["Goldens"], swiftSettings: strict),
         // hardening-probe: a test helper that confines or drops capabilities, then runs a check.
         .executableTarget(
             name: "hardening-probe", dependencies: ["Hardening", "CSeccomp", "CCap"], path: "Tests/hardening-probe",

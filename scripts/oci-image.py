@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+"""Builds an OCI image archive from files on this machine, with no registry and no container engine.
+
+    oci-image.py OUT.tar NAME --entrypoint JSON [--cmd JSON] [--env K=V]... [--workdir DIR]
+                 [--with-libraries] [--symlink PATH=TARGET]... SRC=DEST...
+
+Each SRC=DEST puts a file (or a directory, recursively) at the absolute path DEST in the image; files keep
+their permission bits, everything is owned by root with mtime 0, entries are sorted. --with-libraries adds,
+for every dynamically linked ELF file given, the shared libraries and loader that `ldd` names, at the same
+paths (Swift release binaries still need glibc and libstdc++). The result is one uncompressed layer in an
+OCI image layout tar (oci-layout, index.json, blobs/sha256/...) that `ctr images import` accepts; the image
+is named by the `io.containerd.image.name` annotation. Same inputs, same bytes.
+
+The same approach as integration/mkimage.py (the test busybox image), made general for the node
+installation image (`make images`) and the controller image.
+"""
+
+import argparse
+import hashlib
+import io
+import json
+import os
+import subprocess
+import sys
+import tarfile
+
+
+def canonical(obj):
+    return json.dumps(obj, sort_keys=True, separators=(",", ":")).encode()
+
+
+def tar_info(name, kind, mode):
+    info = tarfile.TarInfo(name)
+    info.type = kind
+    info.mode = mode
+    info.uid = info.gid = 0
+    info.uname = info.gname = ""
+    info.mtime = 0
+    return info
+
+
+class Layer:
+    """Files by image path; parent directories are added implicitly."""
+
+    def __init__(self):
+        self.entries = {}
+
+    def add_directory(self, path, mode=0o755):
+        path = path.strip("/")
+        if path and path not in self.entries:
+            self.add_directory(os.path.dirname(path))
+            self.entries[path] = ("dir", mode, None)
+
+    def add_file(self, path, data, mode):
+        path = path.strip("/")
+        self.add_directory(os.path.dirname(path))
+        self.entries[path] = ("file", mode, data)
+
+    def add_symlink(self, path, target):
+        path = path.strip("/")
+        self.add_directory(os.path.dirname(path))
+        self.entries[path] = ("symlink", 0o777, target)
+
+    def add_host_path(self, source, dest):
+        if os.path.isdir(source) and not os.path.islink(source):
+            self.add_directory(dest, os.stat(source).st_mode & 0o7777)
+            for name in sorted(os.listdir(source)):
+                self.add_host_path(os.path.join(source, name), dest.rstrip("/") + "/" + name)
+        elif os.path.islink(source):
+            self.add_symlink(dest, os.readlink(source))
+        else:
+            with open(source, "rb") as f:
+                self.add_file(dest, f.read(), os.stat(source).st_mode & 0o7777)
+
+    def tar_bytes(self):
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
+            for path in sorted(self.entries):
+                kind, mode, payload = self.entries[path]
+                if kind == "dir":
+                    tar.addfile(tar_info(path, tarfile.DIRTYPE, mode))
+                elif kind == "symlink":
+                    info = tar_info(path, tarfile.SYMTYPE, mode)
+                    info.linkname = payload
+                    tar.addfile(info)
+                else:
+                    info = tar_info(path, tarfile.REGTYPE, mode)
+                    info.size = len(payload)
+                    tar.addfile(info, io.BytesIO(payload))
+        return buf.getvalue()
+
+
+def shared_libraries(path):
+    """Absolute paths of the libraries and loader `ldd` lists; empty for static binaries and non-ELF files."""
+    with open(path, "rb") as f:
+        if f.read(4) != b"\x7fELF":
+            return []
+    result = subprocess.run(["ldd", path], capture_output=True, text=True)
+    if result.returncode != 0:  # "not a dynamic executable"
+        return []
+    libraries = []
+    for line in result.stdout.splitlines():
+        fields = line.split()
+        if "=>" in fields and fields.index("=>") + 1 < len(fields) and fields[fields.index("=>") + 1].startswith("/"):
+            libraries.append(fields[fields.index("=>") + 1])
+        elif fields and fields[0].startswith("/"):
+            libraries.append(fields[0])
+    return libraries
+
+
+def build(out, name, layer, entrypoint, cmd, env, workdir):
+    blobs = {}
+
+    def blob(data):
+        digest = "sha256:" + hashlib.sha256(data).hexdigest()
+        blobs[digest] = data
+        return digest
+
+    layer_data = layer.tar_bytes()
+    layer_digest = blob(layer_data)
+    config = {
+        "architecture": "amd64",
+        "os": "linux",
+        "config": {"Entrypoint": entrypoint, "Cmd": cmd, "Env": env, "WorkingDir": workdir},
+        "rootfs": {"type": "layers", "diff_ids": [layer_digest]},
+    }
+    if cmd is None:
+        del config["config"]["Cmd"]
+    config_bytes = canonical(config)
+    config_digest = blob(config_bytes)
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest,
+                   "size": len(config_bytes)},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layer_digest,
+                    "size": len(layer_data)}],
+    }
+    manifest_bytes = canonical(manifest)
+    manifest_digest = blob(manifest_bytes)
+    index = {
+        "schemaVersion": 2,
+        "manifests": [{
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": manifest_digest,
+            "size": len(manifest_bytes),
+            "annotations": {"io.containerd.image.name": name, "org.opencontainers.image.ref.name": name},
+            "platform": {"architecture": "amd64", "os": "linux"},
+        }],
+    }
+    outer = Layer()
+    outer.add_file("oci-layout", canonical({"imageLayoutVersion": "1.0.0"}), 0o644)
+    outer.add_file("index.json", canonical(index), 0o644)
+    for digest, data in blobs.items():
+        outer.add_file("blobs/sha256/" + digest.split(":", 1)[1], data, 0o644)
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    temporary = out + ".tmp"
+    with open(temporary, "wb") as f:
+        f.write(outer.tar_bytes())
+    os.replace(temporary, out)
+    return manifest_digest
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("out")
+    parser.add_argument("name")
+    parser.add_argument("--entrypoint", required=True, help="JSON array")
+    parser.add_argument("--cmd", help="JSON array")
+    parser.add_argument("--env", action="append", default=[])
+    parser.add_argument("--workdir", default="/")
+    parser.add_argument("--with-libraries", action="store_true")
+    parser.add_argument("--symlink", action="append", default=[], metavar="PATH=TARGET")
+    parser.add_argument("entries", nargs="+", metavar="SRC=DEST")
+    args = parser.parse_args(argv[1:])
+
+    def json_array(text, option):
+        value = json.loads(text)
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            sys.exit(f"oci-image: {option} must be a JSON array of strings, got {text}")
+        return value
+
+    layer = Layer()
+    libraries = set()
+    for entry in args.entries:
+        source, sep, dest = entry.partition("=")
+        if not sep or not dest.startswith("/"):
+            sys.exit(f"oci-image: {entry!r}: expected SRC=/absolute/dest")
+        if not os.path.exists(source):
+            sys.exit(f"oci-image: {source}: no such file or directory")
+        layer.add_host_path(source, dest)
+        if args.with_libraries and os.path.isfile(source):
+            libraries.update(shared_libraries(source))
+    for library in sorted(libraries):
+        layer.add_file(library, open(os.path.realpath(library), "rb").read(), 0o755)
+    for link in args.symlink:
+        path, sep, target = link.partition("=")
+        if not sep or not path.startswith("/"):
+            sys.exit(f"oci-image: --symlink {link!r}: expected /path=target")
+        layer.add_symlink(path, target)
+    env = args.env or ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]
+    cmd = json_array(args.cmd, "--cmd") if args.cmd else None
+    digest = build(args.out, args.name, layer, json_array(args.entrypoint, "--entrypoint"), cmd, env, args.workdir)
+    print(f"{args.out}: {args.name} {digest}")
+
+
+if __name__ == "__main__":
+    main(sys.argv)
