@@ -62,6 +62,8 @@ let package = Package(
         .target(name: "Runsc", swiftSettings: strict),
 
         // nvproxy (GPUs): host discovery, runsc's supported drivers, GPU requests in a spec, the spec rewrite.
+        // SHA-256 for the shim's socket names and the controller's checksum names; no crypto library.
+        .target(name: "Checksum", swiftSettings: strict),
         // OCI documents as data: a schema-free JSON value that rewrites keep whole.
         .target(name: "OCI", swiftSettings: strict),
         .target(name: "NVProxy", dependencies: ["OCI", "Runsc"], swiftSettings: strict),
@@ -70,7 +72,8 @@ let package = Package(
         .target(
             name: "Shim",
             dependencies: [
-                "CShim", "ShimAPI", "TTRPC", "Runsc", "GVisorConfig", "NVProxy", "OCI", "Hardening", protobuf,
+                "CShim", "ShimAPI", "TTRPC", "Runsc", "GVisorConfig", "NVProxy", "OCI", "Hardening", "Checksum",
+                protobuf,
             ] + nio,
             swiftSettings: strict),
         // C bridges for Linux calls Swift's Glibc module lacks (prctl, ...).
@@ -121,7 +124,8 @@ let package = Package(
         .testTarget(name: "GVisorConfigTests", dependencies: ["GVisorConfig"], swiftSettings: strict),
         .testTarget(
             name: "ShimTests",
-            dependencies: ["Shim", "ShimAPI", "TTRPC", "GVisorConfig", "NVProxy", "OCI", "Runsc", protobuf] + nio,
+            dependencies: ["Shim", "ShimAPI", "TTRPC", "GVisorConfig", "NVProxy", "OCI", "Runsc", "Checksum", protobuf]
+                + nio,
             swiftSettings: strict),
         .testTarget(name: "RunscTests", dependencies: ["Runsc"], swiftSettings: strict),
         .testTarget(
@@ -151,7 +155,7 @@ let package = Package(
         .target(
             name: "Controller",
             dependencies: [
-                "Kubernetes", "GVisorConfig", .product(name: "NIOHTTP1", package: "swift-nio"),
+                "Kubernetes", "GVisorConfig", "Checksum", .product(name: "NIOHTTP1", package: "swift-nio"),
             ] + nio,
             swiftSettings: strict),
         .executableTarget(

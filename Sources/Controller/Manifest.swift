@@ -1,3 +1,4 @@
+import GVisorConfig
 import Kubernetes
 
 /// Kubernetes manifests as YAML, byte-identical for equal input: keys sorted at every level, every string
@@ -65,26 +66,7 @@ public enum Manifest {
     }
 
     /// A YAML double-quoted scalar (JSON string syntax is a subset of it).
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    static func quoted(_ text: String) -> String { JSONText.quoted(text) }
 
     private static func yamlKey(_ key: String) -> String {
         let plain =

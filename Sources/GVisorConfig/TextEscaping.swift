@@ -1,6 +1,7 @@
-/// Double-quoted strings that are valid JSON and valid YAML at once, so one writer serves both encoders.
-enum JSONText {
-    static func quoted(_ text: String) -> String {
+/// Double-quoted strings that are valid JSON and valid YAML at once, so one writer serves every
+/// encoder in the project (runsc.toml's neighbours, the doctor's JSON, the controller's manifests).
+public enum JSONText {
+    public static func quoted(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

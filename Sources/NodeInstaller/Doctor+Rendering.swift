@@ -1,3 +1,5 @@
+import GVisorConfig
+
 extension Doctor.Report {
     /// The readable checklist: one line per check, details indented under warnings and failures, and a
     /// closing verdict with the reasons.
@@ -29,38 +31,15 @@ extension Doctor.Report {
     public var json: String {
         var checks: [String] = []
         for entry in entries {
-            let details = entry.result.details.map { "\(JSON.string($0.key)):\(JSON.string($0.value))" }
+            let details = entry.result.details.map { "\(JSONText.quoted($0.key)):\(JSONText.quoted($0.value))" }
             checks.append(
-                "{\"id\":\(JSON.string(entry.id)),\"title\":\(JSON.string(entry.title)),"
-                    + "\"status\":\(JSON.string(entry.result.status.rawValue)),"
-                    + "\"summary\":\(JSON.string(entry.result.summary)),"
+                "{\"id\":\(JSONText.quoted(entry.id)),\"title\":\(JSONText.quoted(entry.title)),"
+                    + "\"status\":\(JSONText.quoted(entry.result.status.rawValue)),"
+                    + "\"summary\":\(JSONText.quoted(entry.result.summary)),"
                     + "\"details\":{\(details.joined(separator: ","))}}")
         }
-        return "{\"ready\":\(isReady),\"hostRoot\":\(JSON.string(hostRoot)),"
-            + "\"reasons\":[\(reasons.map(JSON.string).joined(separator: ","))],"
+        return "{\"ready\":\(isReady),\"hostRoot\":\(JSONText.quoted(hostRoot)),"
+            + "\"reasons\":[\(reasons.map(JSONText.quoted).joined(separator: ","))],"
             + "\"checks\":[\(checks.joined(separator: ","))]}\n"
-    }
-}
-
-enum JSON {
-    static func string(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return result + "\""
     }
 }

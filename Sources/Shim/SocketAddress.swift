@@ -1,3 +1,5 @@
+import Checksum
+
 /// Where a shim listens: `unix:///run/containerd/s/<sha256(address/namespace/key)>`, computed
 /// exactly as containerd's shim library does so that containerd, our `start` and our `delete`
 /// agree on the path (and so that containers of one pod find the shim already listening).

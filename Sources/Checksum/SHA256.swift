@@ -1,7 +1,7 @@
-/// SHA-256 of a byte sequence (FIPS 180-4), for checksum names and annotations; the same small
-/// implementation as the shim's (Sources/Shim/SHA256.swift), kept here so the controller needs no crypto
-/// library either.
-enum SHA256 {
+/// SHA-256 of a byte sequence (FIPS 180-4). The shim names its socket with it the way containerd
+/// does, and the controller names immutable secrets by their content; a small implementation keeps
+/// a crypto library out of a process that runs once per pod.
+public enum SHA256 {
     private static let k: [UInt32] = [
         0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4, 0xab1c_5ed5,
         0xd807_aa98, 0x1283_5b01, 0x2431_85be, 0x550c_7dc3, 0x72be_5d74, 0x80de_b1fe, 0x9bdc_06a7, 0xc19b_f174,
