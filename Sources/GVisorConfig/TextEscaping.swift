@@ -27,9 +27,10 @@ public enum JSONText {
     }
 }
 
-/// TOML basic strings and keys (toml.io v1.0.0, "String" and "Keys").
-enum TOMLText {
-    static func basicString(_ text: String) -> String {
+/// TOML basic strings and keys (toml.io v1.0.0, "String" and "Keys"), for runsc.toml and the
+/// installer's containerd config edits.
+public enum TOMLText {
+    public static func basicString(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -52,7 +53,7 @@ enum TOMLText {
     }
 
     /// A bare key when TOML allows one (`A-Za-z0-9_-`), otherwise a quoted key.
-    static func key(_ key: String) -> String {
+    public static func key(_ key: String) -> String {
         let bare =
             !key.isEmpty
             && key.unicodeScalars.allSatisfy { scalar in

@@ -1,3 +1,5 @@
+import GVisorConfig
+
 /// The containerd config file versions the installer understands, and where each keeps CRI runtime handlers.
 public enum ContainerdConfigVersion: Int, Sendable, Hashable, CaseIterable, CustomStringConvertible {
     /// containerd 1.x without `version` (or `version = 1`): plugins by short id, `plugins.cri`.
@@ -72,30 +74,5 @@ enum TOMLPath {
         path.map(key).joined(separator: ".")
     }
 
-    static func key(_ key: String) -> String {
-        let bare =
-            !key.isEmpty
-            && key.unicodeScalars.allSatisfy {
-                ("A"..."Z").contains($0) || ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_"
-                    || $0 == "-"
-            }
-        if bare { return key }
-        var result = "\""
-        for scalar in key.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\t": result += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    let hex = String(scalar.value, radix: 16, uppercase: true)
-                    result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return result + "\""
-    }
+    static func key(_ key: String) -> String { TOMLText.key(key) }
 }
