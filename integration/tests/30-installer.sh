@@ -247,7 +247,7 @@ test_33_installation_image_installs_a_host_root() {
   local out
   [ -x "$INST_NODE_BIN" ] || { echo "gvisor-node binary $INST_NODE_BIN missing (run 'make release')"; return 1; }
   inst_setup
-  SHIM_BIN=$INST_SHIM_BIN GVISOR_NODE_BIN=$INST_NODE_BIN ../scripts/build-images.sh "$INST_BASE/images" test \
+  SHIM_BIN=$INST_SHIM_BIN GVISOR_NODE_BIN=$INST_NODE_BIN ../scripts/build-images.sh "$INST_BASE/images" test installation \
     >/dev/null || return 1
   hctr images import "$INST_BASE/images/gvisor-installation.tar" >/dev/null || return 1
   # The DaemonSet's view: the host's / at /var/host; the image's own content and gvisor-node, run by runc.
