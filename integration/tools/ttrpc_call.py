@@ -35,30 +35,25 @@ def any_message(type_url, value):
     return field(1, type_url.encode()) + field(2, value)
 
 
+def read_varint(data, i):
+    """The varint at data[i:], and the index after it."""
+    value, shift = 0, 0
+    while True:
+        b = data[i]; i += 1
+        value |= (b & 0x7F) << shift; shift += 7
+        if not b & 0x80:
+            return value, i
+
+
 def parse(data):
     fields, i = {}, 0
     while i < len(data):
-        key, shift = 0, 0
-        while True:
-            b = data[i]; i += 1
-            key |= (b & 0x7F) << shift; shift += 7
-            if not b & 0x80:
-                break
+        key, i = read_varint(data, i)
         number, kind = key >> 3, key & 7
         if kind == 0:
-            value, shift = 0, 0
-            while True:
-                b = data[i]; i += 1
-                value |= (b & 0x7F) << shift; shift += 7
-                if not b & 0x80:
-                    break
+            value, i = read_varint(data, i)
         elif kind == 2:
-            length, shift = 0, 0
-            while True:
-                b = data[i]; i += 1
-                length |= (b & 0x7F) << shift; shift += 7
-                if not b & 0x80:
-                    break
+            length, i = read_varint(data, i)
             value = data[i:i + length]; i += length
         else:
             raise ValueError(f"unsupported wire type {kind}")
