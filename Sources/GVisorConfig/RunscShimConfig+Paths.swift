@@ -30,21 +30,33 @@ extension RunscShimConfig {
     /// they are relative to runsc's working directory, the bundle, which exists already.
     /// Example: `debug-log = "/var/log/runsc/%ID%/gvisor-%COMMAND%.log"` gives `/var/log/runsc/<id>`.
     public func directoriesToCreate(for id: ContainerID) -> [String] {
-        var paths = runscConfig.filter { Self.pathFlags.contains($0.key) }.map(\.value)
-        if let logPath { paths.append(logPath) }
-        var directories: Set<String> = []
-        for path in paths {
-            let expanded = Self.substitute(id, in: path)
-            guard expanded.hasPrefix("/") else { continue }
-            var components = expanded.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
-            if !expanded.hasSuffix("/"), !components.isEmpty { components.removeLast() }
-            if let variable = components.firstIndex(where: { $0.contains("%") }) {
-                components.removeSubrange(variable...)
-            }
-            guard !components.isEmpty else { continue }
-            directories.insert("/" + components.joined(separator: "/"))
+        var directories = Set(pathFlagDirectories(for: id).map(\.directory))
+        if let logPath, let directory = Self.directory(of: Self.substitute(id, in: logPath)) {
+            directories.insert(directory)
         }
         return directories.sorted(by: utf8Less)
+    }
+
+    /// Each absolute path flag of `runscConfig` with the directory it writes into for `id` (as in
+    /// ``directoriesToCreate(for:)``), sorted by flag. The shim checks each directory can take a file before runsc
+    /// starts and drops the flags whose directory cannot (runsc exits when it cannot open its `--debug-log`).
+    public func pathFlagDirectories(for id: ContainerID) -> [(flag: String, directory: String)] {
+        runscConfig.keys.filter { Self.pathFlags.contains($0) }.sorted(by: utf8Less).compactMap { flag in
+            Self.directory(of: Self.substitute(id, in: runscConfig[flag]!)).map { (flag: flag, directory: $0) }
+        }
+    }
+
+    /// The directory an expanded path flag writes into: its parent, or itself when it ends in `/`, cut before the
+    /// first remaining `%VARIABLE%`. Nil for relative paths and for files directly in `/`.
+    static func directory(of expanded: String) -> String? {
+        guard expanded.hasPrefix("/") else { return nil }
+        var components = expanded.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        if !expanded.hasSuffix("/"), !components.isEmpty { components.removeLast() }
+        if let variable = components.firstIndex(where: { $0.contains("%") }) {
+            components.removeSubrange(variable...)
+        }
+        guard !components.isEmpty else { return nil }
+        return "/" + components.joined(separator: "/")
     }
 
     /// The same configuration with every path setting under `prefix` moved under `replacement`: `root`, `log_path`

@@ -2,16 +2,20 @@ import ShimAPI
 import SwiftProtobuf
 
 /// Events leave the shim through this one bounded, ordered queue: RPC handlers enqueue and return
-/// at once, a single worker forwards in order (so an exit never overtakes its start), retries a
-/// failed forward with back-off, and drops the oldest event rather than blocking when containerd
-/// is away for long.
+/// at once, a single worker forwards in order (so an exit never overtakes its start) and retries a
+/// failed forward with capped back-off for as long as the shim runs, so an exit that happens while
+/// containerd restarts reaches the new containerd. Only a full queue drops (the oldest event), and
+/// only ``flush()`` at shutdown gives up, after ``Policy/flushDeadline``.
 public actor EventPublisher {
     public typealias Forward = @Sendable (Containerd_Services_Events_Ttrpc_V1_Envelope) async throws -> Void
 
     public struct Policy: Sendable {
         public var capacity = 2048
-        public var attempts = 5
-        public var backoff: Duration = .milliseconds(200)
+        /// The first retry's delay; it doubles per failed attempt up to ``maxBackoff``.
+        public var backoff: Duration = .milliseconds(100)
+        public var maxBackoff: Duration = .seconds(1)
+        /// How long ``EventPublisher/flush()`` keeps retrying before it drops what is left.
+        public var flushDeadline: Duration = .seconds(5)
 
         public init() {}
     }
@@ -24,9 +28,13 @@ public actor EventPublisher {
     private var head = 0
     private var worker: Task<Void, Never>?
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
-    /// Events dropped because the queue was full or every attempt failed.
+    /// Set by ``flush()``: retries stop at this instant.
+    private var giveUpAt: ContinuousClock.Instant?
+    /// Events dropped because the queue was full or the flush deadline passed.
     public private(set) var dropped = 0
     public private(set) var forwarded = 0
+    /// Failed forward attempts (each one retried).
+    public private(set) var failedAttempts = 0
 
     public init(namespace: String, policy: Policy = Policy(), log: ShimLog, forward: @escaping Forward) {
         self.namespace = namespace
@@ -42,17 +50,19 @@ public actor EventPublisher {
             return
         }
         if queue.count - head >= policy.capacity {
+            log.warning("event queue full, dropped the oldest event", [("topic", queue[head].topic)])
             head += 1
             dropped += 1
-            log.warning("event queue full, dropped the oldest event")
         }
         queue.append(envelope)
         if worker == nil { worker = Task { await self.drain() } }
     }
 
-    /// Returns when everything queued so far was forwarded or given up on (used before exiting).
+    /// Returns when everything queued so far was forwarded, or when ``Policy/flushDeadline`` has passed
+    /// (used before exiting; what could not be forwarded by then is dropped and logged).
     public func flush() async {
         guard worker != nil else { return }
+        if giveUpAt == nil { giveUpAt = .now + policy.flushDeadline }
         await withCheckedContinuation { idleWaiters.append($0) }
     }
 
@@ -75,20 +85,33 @@ public actor EventPublisher {
     }
 
     private func deliver(_ envelope: Containerd_Services_Events_Ttrpc_V1_Envelope) async {
-        for attempt in 1...policy.attempts {
+        var delay = policy.backoff
+        var attempt = 0
+        while true {
+            attempt += 1
             do {
                 try await forward(envelope)
                 forwarded += 1
+                if attempt > 1 {
+                    log.info("forwarding events again", [("topic", envelope.topic), ("attempts", "\(attempt)")])
+                }
                 return
             } catch {
-                log.warning(
-                    "forwarding event failed",
-                    [("topic", envelope.topic), ("attempt", "\(attempt)"), ("error", "\(error)")])
-                if attempt < policy.attempts { try? await Task.sleep(for: policy.backoff * attempt) }
+                failedAttempts += 1
+                // One warning per outage, not one per retry: containerd may be away for a while.
+                if attempt == 1 {
+                    log.warning(
+                        "forwarding event failed, retrying until containerd answers",
+                        [("topic", envelope.topic), ("error", "\(error)")])
+                }
             }
+            if let giveUpAt, ContinuousClock.now >= giveUpAt {
+                dropped += 1
+                log.error("event dropped at shutdown", [("topic", envelope.topic), ("attempts", "\(attempt)")])
+                return
+            }
+            try? await Task.sleep(for: delay)
+            delay = min(delay * 2, policy.maxBackoff)
         }
-        dropped += 1
-        log.error("event dropped after retries", [("topic", envelope.topic)])
     }
-
 }

@@ -54,10 +54,12 @@ public enum ShimMain {
         }
     }
 
-    /// containerd reads the daemon's log from the `log` FIFO in the bundle (opened read-write on its
-    /// side, so opening it write-only does not block).
+    /// containerd reads the daemon's log from the `log` FIFO in the bundle. Opened read-write and
+    /// non-blocking: while containerd restarts the FIFO keeps up to a pipe's worth (64 KiB) of lines for the
+    /// next containerd to read, instead of failing with EPIPE, and a full pipe drops a line rather than
+    /// blocking the shim.
     static func redirectStderrToLogFIFO() {
-        let fd = open("log", O_WRONLY | O_CLOEXEC)
+        let fd = open("log", O_RDWR | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { return }
         dup2(fd, STDERR_FILENO)
         close(fd)

@@ -105,6 +105,10 @@ public final class ShimService: TaskService {
             throw TTRPCError.internal("mounting the rootfs of \(id): \(error)")
         }
 
+        // Debug logs go to per-container directories that must exist and take files before runsc
+        // starts; one that cannot is logged and its flags dropped, never fatal (a full disk must not stop
+        // containers). ShimService+LogDirectories.swift
+        config = usableLogPaths(config, id: id)
         var succeeded = false
         let runsc = Runsc(
             binary: config.binaryName, root: "\(config.root)/\(settings.namespace)", log: "\(bundle)/log.json",
@@ -114,13 +118,6 @@ public final class ShimService: TaskService {
             if !succeeded, !mounts.isEmpty { try? Mount.unmountAll(rootfs) }
         }
 
-        // Debug logs go to per-container directories that must exist before runsc starts; a
-        // failure here is logged, never fatal (a full disk must not stop containers).
-        for directory in config.directoriesToCreate(for: id) {
-            do { try makeDirectories(directory, mode: 0o755) } catch {
-                log.warning("cannot create the debug log directory", [("path", directory), ("error", "\(error)")])
-            }
-        }
         try ShimState(
             runscBinary: runsc.binary, runscRoot: runsc.root ?? "", runscFlags: runsc.extraFlags, rootfs: rootfs
         ).write(to: bundle)

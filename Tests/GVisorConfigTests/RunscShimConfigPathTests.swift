@@ -34,6 +34,17 @@ struct RunscShimConfigPathTests {
         #expect(config.directoriesToCreate(for: Self.id) == expected)
     }
 
+    @Test func pathFlagDirectoriesNameTheFlag() {
+        let config = RunscShimConfig(
+            logPath: "/var/log/shims/",
+            runscConfig: [
+                "panic-log": "/p/%ID%/", "debug-log": "/var/log/runsc/%ID%/gvisor-%COMMAND%.log", "debug": "true",
+                "trace": "relative.out",
+            ])
+        let pairs = config.pathFlagDirectories(for: Self.id).map { "\($0.flag)=\($0.directory)" }
+        #expect(pairs == ["debug-log=/var/log/runsc/0123abcd", "panic-log=/p/0123abcd"])
+    }
+
     @Test func shimLogPathIsIncluded() {
         let file = RunscShimConfig(logPath: "/var/log/runsc/%ID%/shim.log")
         #expect(file.shimLogPath(for: Self.id) == "/var/log/runsc/0123abcd/shim.log")

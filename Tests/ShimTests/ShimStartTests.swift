@@ -62,6 +62,7 @@ struct EventPublisherTests {
     actor Received {
         var topics: [String] = []
         var failuresLeft = 1
+        func fail(times: Int) { failuresLeft = times }
         func record(_ topic: String) throws {
             if failuresLeft > 0 {
                 failuresLeft -= 1
@@ -94,7 +95,6 @@ struct EventPublisherTests {
     @Test func boundedQueueDropsTheOldest() async {
         var policy = EventPublisher.Policy()
         policy.capacity = 2
-        policy.attempts = 1
         let publisher = EventPublisher(namespace: "ns", policy: policy, log: ShimLog(minimumLevel: .error, fd: -1)) {
             _ in try await Task.sleep(for: .milliseconds(50))
         }
@@ -102,5 +102,42 @@ struct EventPublisherTests {
         await publisher.flush()
         #expect(await publisher.dropped >= 2)
         #expect(await publisher.forwarded + publisher.dropped == 5)
+    }
+
+    /// containerd away for a restart: every forward fails for a while (here 40 attempts, far more than a
+    /// fixed retry count would allow), then succeeds; nothing is dropped and the order holds.
+    @Test func outageLongerThanAnyRetryCountLosesNothing() async {
+        let received = Received()
+        await received.fail(times: 40)
+        var policy = EventPublisher.Policy()
+        policy.backoff = .milliseconds(1)
+        policy.maxBackoff = .milliseconds(2)
+        let publisher = EventPublisher(namespace: "ns", policy: policy, log: ShimLog(minimumLevel: .error, fd: -1)) {
+            envelope in try await received.record(envelope.topic)
+        }
+        await publisher.publish(Containerd_Events_TaskStart.with { $0.containerID = "c" })
+        await publisher.publish(Containerd_Events_TaskExit.with { $0.containerID = "c" })
+        while await received.topics.count < 2 { try? await Task.sleep(for: .milliseconds(5)) }
+        #expect(await received.topics == ["/tasks/start", "/tasks/exit"])
+        #expect(await publisher.dropped == 0)
+        #expect(await publisher.failedAttempts == 40)
+    }
+
+    /// At shutdown with containerd gone for good, flush gives up after its deadline instead of hanging.
+    @Test func flushGivesUpAfterItsDeadline() async {
+        var policy = EventPublisher.Policy()
+        policy.backoff = .milliseconds(1)
+        policy.maxBackoff = .milliseconds(5)
+        policy.flushDeadline = .milliseconds(100)
+        let publisher = EventPublisher(namespace: "ns", policy: policy, log: ShimLog(minimumLevel: .error, fd: -1)) {
+            _ in throw TestFailure()
+        }
+        await publisher.publish(Containerd_Events_TaskExit.with { $0.containerID = "c" })
+        await publisher.publish(Containerd_Events_TaskDelete.with { $0.containerID = "c" })
+        let started = ContinuousClock.now
+        await publisher.flush()
+        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(await publisher.dropped == 2)
+        #expect(await publisher.forwarded == 0)
     }
 }

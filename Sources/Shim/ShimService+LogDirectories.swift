@@ -1,0 +1,50 @@
+import GVisorConfig
+import Glibc
+
+extension ShimService {
+    /// Creates the directories runsc's path flags (`debug-log`, `panic-log`, ...) write into and checks that each
+    /// can take a file. runsc 20221219 exits at once when it cannot open its `--debug-log`, so a read-only or full
+    /// log disk would stop every container; instead a flag whose directory fails is dropped for this container
+    /// (with `debug` too when `debug-log` goes, so debug output does not flood the bundle's `log.json`) and the
+    /// shim's log names the path and the error. The shim log directory is created but not probed.
+    func usableLogPaths(_ config: RunscShimConfig, id: ContainerID) -> RunscShimConfig {
+        var usable = config
+        var verdicts: [String: SystemError?] = [:]
+        for (flag, directory) in config.pathFlagDirectories(for: id) {
+            let verdict = verdicts[directory] ?? LogDirectoryProbe.check(directory)
+            verdicts[directory] = verdict
+            guard let problem = verdict else { continue }
+            usable.runscConfig[flag] = nil
+            var fields = [("id", id.rawValue), ("flag", flag), ("path", directory), ("error", "\(problem)")]
+            if flag == "debug-log", usable.runscConfig["debug"] != nil {
+                usable.runscConfig["debug"] = nil
+                fields.append(("dropped_too", "debug"))
+            }
+            log.warning("log directory unusable, container starts without this runsc flag", fields)
+        }
+        for directory in config.directoriesToCreate(for: id) where verdicts[directory] == nil {
+            do { try makeDirectories(directory, mode: 0o755) } catch {
+                log.warning("cannot create the log directory", [("path", directory), ("error", "\(error)")])
+            }
+        }
+        return usable
+    }
+}
+
+/// Whether a log directory can take a file: created if missing, then a one-byte probe file is written and removed.
+/// Writing (not only `access(2)`) is what notices a full disk, and a read-only mount even for root.
+enum LogDirectoryProbe {
+    static func check(_ directory: String) -> SystemError? {
+        do { try makeDirectories(directory, mode: 0o755) } catch { return error }
+        let probe = "\(directory)/.gvisor-shim-probe.\(getpid())"
+        let fd = open(probe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else { return SystemError(operation: "create \(probe)", errno: errno) }
+        defer {
+            close(fd)
+            unlink(probe)
+        }
+        var byte: UInt8 = 0x0a
+        guard write(fd, &byte, 1) == 1 else { return SystemError(operation: "write \(probe)", errno: errno) }
+        return nil
+    }
+}
