@@ -15,6 +15,8 @@ actor Container {
     /// is learned from `runsc wait`. Everything else is a sandbox root whose exit is the sandbox
     /// process's own.
     let isSubcontainer: Bool
+    /// The pod's sandbox container, for an app container (its fate when the sandbox dies).
+    let sandboxID: String?
     let io: ContainerIO
     let rootfsMounted: Bool
     private(set) var process: ProcessState
@@ -32,8 +34,9 @@ actor Container {
     init(
         id: ContainerID, bundle: String, runsc: RunscClient, isSubcontainer: Bool, io: ContainerIO,
         rootfsMounted: Bool, pid: UInt32, log: ShimLog, pendingConsole: ConsoleSocket? = nil,
-        oomWatcher: OOMWatcher? = nil
+        oomWatcher: OOMWatcher? = nil, sandboxID: String? = nil
     ) {
+        self.sandboxID = sandboxID
         self.oomWatcher = oomWatcher
         self.pendingConsole = pendingConsole
         self.id = id

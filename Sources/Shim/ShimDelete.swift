@@ -35,6 +35,66 @@ public struct ShimDelete {
         return false
     }
 
+    /// Removes runsc lock files of a dead sandbox: `<container>_sandbox:<sandbox>.lock` without its `.state`, once
+    /// the sandbox's own state (`<sandbox>_sandbox:<sandbox>.state`) is gone. When a pod's shim dies, containerd
+    /// runs this action for the sandbox and each app container at once; runsc 20221219 then leaves an app
+    /// container's lock file behind (its `delete --force` fails once the sandbox is destroyed). Each action
+    /// sweeps after its own runsc call, so the last one leaves none. Returns the names removed.
+    @discardableResult
+    static func removeStaleLocks(root: String, sandboxID: String) -> [String] {
+        let suffix = "_sandbox:\(sandboxID).lock"
+        guard !root.isEmpty, access("\(root)/\(sandboxID)_sandbox:\(sandboxID).state", F_OK) != 0,
+            let directory = opendir(root)
+        else { return [] }
+        var locks: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name.hasSuffix(suffix) { locks.append(name) }
+        }
+        closedir(directory)
+        return locks.filter { lock in
+            let state = "\(root)/\(lock.dropLast(".lock".count)).state"
+            return access(state, F_OK) != 0 && unlink("\(root)/\(lock)") == 0
+        }
+    }
+
+    /// Waits until no process has both `--root=<root>` and `id` among its arguments; false after `timeout`.
+    static func waitForRunscProcesses(root: String, id: String, timeout: Duration) async -> Bool {
+        guard !root.isEmpty else { return true }
+        let deadline = ContinuousClock.now + timeout
+        while !runscProcesses(root: root, id: id).isEmpty {
+            if ContinuousClock.now >= deadline { return false }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return true
+    }
+
+    /// Pids of processes with `--root=<root>` and `id` among their arguments (runsc names its root that way).
+    static func runscProcesses(root: String, id: String) -> [pid_t] {
+        guard let proc = opendir("/proc") else { return [] }
+        defer { closedir(proc) }
+        let rootArgument = Array("--root=\(root)".utf8)
+        let idArgument = Array(id.utf8)
+        var found: [pid_t] = []
+        while let entry = readdir(proc) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            guard let pid = pid_t(name), pid != getpid(), let cmdline = readFile("/proc/\(name)/cmdline") else {
+                continue
+            }
+            let arguments = cmdline.split(separator: 0, omittingEmptySubsequences: true)
+            if arguments.contains(where: { $0.elementsEqual(rootArgument) })
+                && arguments.contains(where: { $0.elementsEqual(idArgument) })
+            {
+                found.append(pid)
+            }
+        }
+        return found
+    }
+
     public func run(log: ShimLog) async -> [UInt8] {
         if let state = ShimState.read(from: bundle), Self.runscMayKnow(id: flags.id, root: state.runscRoot) {
             let client = RunscClient(runsc: state.runsc)
@@ -45,6 +105,15 @@ public struct ShimDelete {
             } catch {
                 log.warning("runsc delete --force failed", [("id", flags.id), ("error", "\(error)")])
             }
+            // The dead daemon's `runsc wait`/`exec` children outlive it and may re-create lock files; they end
+            // once the sandbox is gone.
+            if !(await Self.waitForRunscProcesses(root: state.runscRoot, id: flags.id, timeout: .seconds(3))) {
+                log.warning("runsc processes of the container still run", [("id", flags.id)])
+            }
+            var sandboxID = flags.id
+            if case .found(let spec) = SpecAnnotations.read(bundle: bundle), let id = spec.sandboxID { sandboxID = id }
+            let removed = Self.removeStaleLocks(root: state.runscRoot, sandboxID: sandboxID)
+            if !removed.isEmpty { log.info("removed stale runsc locks", [("id", flags.id), ("files", "\(removed)")]) }
         }
         do { try Mount.unmountAll("\(bundle)/rootfs") } catch {
             log.warning("unmounting the rootfs failed", [("id", flags.id), ("error", "\(error)")])

@@ -89,8 +89,11 @@ public final class ShimService: TaskService {
         var config = try loadConfig(options: request.hasOptions ? request.options : nil)
         try hardenBundle(id: id, bundle: bundle, config: config)  // Hardening: ShimService+Hardening.swift
         let isSubcontainer: Bool
+        var sandboxID: String?
         switch SpecAnnotations.read(bundle: bundle) {
-        case .found(let spec): isSubcontainer = spec.isSubcontainer
+        case .found(let spec):
+            isSubcontainer = spec.isSubcontainer
+            sandboxID = spec.isSubcontainer ? spec.sandboxID : nil
         case .missing: throw TTRPCError.invalidArgument("\(bundle)/config.json: cannot read the OCI runtime spec")
         case .invalid(let message): throw TTRPCError.invalidArgument(message)
         }
@@ -175,7 +178,7 @@ public final class ShimService: TaskService {
         return Container(
             id: id, bundle: bundle, runsc: client, isSubcontainer: isSubcontainer, io: io,
             rootfsMounted: !mounts.isEmpty, pid: UInt32(bitPattern: pid), log: log, pendingConsole: console,
-            oomWatcher: watchedForOOM ? oomWatcher : nil)
+            oomWatcher: watchedForOOM ? oomWatcher : nil, sandboxID: sandboxID)
     }
 
     /// runsc.toml from the runtime options (`runtimeoptions.v1.Options.config_path`), or the default.
@@ -229,9 +232,10 @@ public final class ShimService: TaskService {
         await publisher.publish(event)
         let publisher = self.publisher
         Task {
-            let (status, failed) = await watch.status()
+            var (status, failed) = await watch.status()
             if failed {
                 try? await container.runsc.kill(id: request.id, signal: SIGKILL, options: KillOptions(all: true))
+                status = await sandboxDeathStatus(of: container) ?? status
             }
             if let exit = await container.exited(status: status, publisher: publisher) {
                 await publisher.publish(exit)

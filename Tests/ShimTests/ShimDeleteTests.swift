@@ -18,4 +18,35 @@ struct ShimDeleteTests {
         try FileManager.default.createDirectory(atPath: "\(root)/old", withIntermediateDirectories: true)
         #expect(ShimDelete.runscMayKnow(id: "old", root: root), "older runsc keeps a directory per container")
     }
+
+    @Test func staleLocksOfADeadSandboxAreRemovedAndLiveOnesKept() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("runsc-root-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        func touch(_ name: String) { FileManager.default.createFile(atPath: "\(root)/\(name)", contents: Data()) }
+        touch("pod_sandbox:pod.state")
+        touch("pod_sandbox:pod.lock")
+        touch("app_sandbox:pod.lock")
+        #expect(ShimDelete.removeStaleLocks(root: root, sandboxID: "pod").isEmpty, "the sandbox lives: keep all")
+        try FileManager.default.removeItem(atPath: "\(root)/pod_sandbox:pod.state")
+        touch("app2_sandbox:pod.state")
+        touch("app2_sandbox:pod.lock")
+        touch("other_sandbox:other.lock")
+        let removed = ShimDelete.removeStaleLocks(root: root, sandboxID: "pod").sorted()
+        #expect(removed == ["app_sandbox:pod.lock", "pod_sandbox:pod.lock"])
+        let left = try FileManager.default.contentsOfDirectory(atPath: root).sorted()
+        #expect(left == ["app2_sandbox:pod.lock", "app2_sandbox:pod.state", "other_sandbox:other.lock"])
+    }
+
+    @Test func processesNamingTheRootAndIdAreFoundAndAwaited() async throws {
+        let root = "/nonexistent/runsc-root-\(UUID().uuidString)"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "sleep 0.3", "--root=\(root)", "c1"]
+        try process.run()
+        #expect(ShimDelete.runscProcesses(root: root, id: "c1") == [process.processIdentifier])
+        #expect(ShimDelete.runscProcesses(root: root, id: "c2").isEmpty)
+        #expect(await ShimDelete.waitForRunscProcesses(root: root, id: "c1", timeout: .seconds(5)))
+        process.waitUntilExit()
+    }
 }
