@@ -48,7 +48,8 @@ for t in tests/*.sh; do
   # shellcheck source=/dev/null
   source "$t"
 done
-for fn in $(declare -F | awk '{print $3}' | grep '^test_' | sort); do
+# TEST_FILTER (an extended regular expression over the function names) runs a subset, e.g. `make soak`.
+for fn in $(declare -F | awk '{print $3}' | grep '^test_' | grep -E "${TEST_FILTER:-.}" | sort); do
   run_test "${fn#test_}" "$fn"
 done
 

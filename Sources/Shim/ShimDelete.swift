@@ -75,8 +75,6 @@ public struct ShimDelete {
     static func runscProcesses(root: String, id: String) -> [pid_t] {
         guard let proc = opendir("/proc") else { return [] }
         defer { closedir(proc) }
-        let rootArgument = Array("--root=\(root)".utf8)
-        let idArgument = Array(id.utf8)
         var found: [pid_t] = []
         while let entry = readdir(proc) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
@@ -85,14 +83,18 @@ public struct ShimDelete {
             guard let pid = pid_t(name), pid != getpid(), let cmdline = readFile("/proc/\(name)/cmdline") else {
                 continue
             }
-            let arguments = cmdline.split(separator: 0, omittingEmptySubsequences: true)
-            if arguments.contains(where: { $0.elementsEqual(rootArgument) })
-                && arguments.contains(where: { $0.elementsEqual(idArgument) })
-            {
-                found.append(pid)
-            }
+            if commandLine(cmdline, names: root, id: id) { found.append(pid) }
         }
         return found
+    }
+
+    /// Whether a NUL-separated command line has the arguments `--root=<root>` and `id`.
+    static func commandLine(_ cmdline: [UInt8], names root: String, id: String) -> Bool {
+        let arguments = cmdline.split(separator: 0, omittingEmptySubsequences: true)
+        let rootArgument = Array("--root=\(root)".utf8)
+        let idArgument = Array(id.utf8)
+        return arguments.contains(where: { $0.elementsEqual(rootArgument) })
+            && arguments.contains(where: { $0.elementsEqual(idArgument) })
     }
 
     public func run(log: ShimLog) async -> [UInt8] {

@@ -31,13 +31,13 @@ struct LogDirectoryTests {
     @Test func unusableDirectoryDropsDebugLogAndDebug() async throws {
         let root = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        FileManager.default.createFile(atPath: root + "/file", contents: Data())
+        #expect(FileManager.default.createFile(atPath: root + "/file", contents: Data()))
         let config = RunscShimConfig(runscConfig: [
             "debug": "true", "debug-log": root + "/file/%ID%/gvisor-%COMMAND%.log", "panic-log": root + "/ok/%ID%/",
             "platform": "ptrace",
         ])
         try await withService { service in
-            let usable = await service.usableLogPaths(config, id: Self.id)
+            let usable = service.usableLogPaths(config, id: Self.id)
             #expect(usable.runscConfig == ["panic-log": root + "/ok/%ID%/", "platform": "ptrace"])
         }
         #expect(LogDirectoryProbe.check(root + "/file/x")?.errno == ENOTDIR)
@@ -51,7 +51,7 @@ struct LogDirectoryTests {
         defer { try? FileManager.default.removeItem(atPath: root) }
         let config = RunscShimConfig(runscConfig: ["debug": "true", "debug-log": root + "/%ID%/gvisor-%COMMAND%.log"])
         try await withService { service in
-            #expect(await service.usableLogPaths(config, id: Self.id).runscConfig == config.runscConfig)
+            #expect(service.usableLogPaths(config, id: Self.id).runscConfig == config.runscConfig)
         }
         var isDirectory: ObjCBool = false
         #expect(FileManager.default.fileExists(atPath: root + "/logdir-1", isDirectory: &isDirectory))

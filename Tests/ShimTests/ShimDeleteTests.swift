@@ -23,7 +23,9 @@ struct ShimDeleteTests {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("runsc-root-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: root) }
-        func touch(_ name: String) { FileManager.default.createFile(atPath: "\(root)/\(name)", contents: Data()) }
+        func touch(_ name: String) {
+            #expect(FileManager.default.createFile(atPath: "\(root)/\(name)", contents: Data()))
+        }
         touch("pod_sandbox:pod.state")
         touch("pod_sandbox:pod.lock")
         touch("app_sandbox:pod.lock")
@@ -38,15 +40,16 @@ struct ShimDeleteTests {
         #expect(left == ["app2_sandbox:pod.lock", "app2_sandbox:pod.state", "other_sandbox:other.lock"])
     }
 
-    @Test func processesNamingTheRootAndIdAreFoundAndAwaited() async throws {
-        let root = "/nonexistent/runsc-root-\(UUID().uuidString)"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "sleep 0.3", "--root=\(root)", "c1"]
-        try process.run()
-        #expect(ShimDelete.runscProcesses(root: root, id: "c1") == [process.processIdentifier])
-        #expect(ShimDelete.runscProcesses(root: root, id: "c2").isEmpty)
-        #expect(await ShimDelete.waitForRunscProcesses(root: root, id: "c1", timeout: .seconds(5)))
-        process.waitUntilExit()
+    /// The dead daemon's runsc children are recognised by their arguments (no process is spawned here: a fork
+    /// in a parallel test can make another test's fresh script fail with ETXTBSY).
+    @Test func runscChildrenAreRecognisedByRootAndId() async {
+        func cmdline(_ arguments: String...) -> [UInt8] { Array(arguments.joined(separator: "\0").utf8) + [0] }
+        let wait = cmdline("runsc", "--root=/run/r/k8s.io", "--log=/b/log.json", "wait", "c1")
+        #expect(ShimDelete.commandLine(wait, names: "/run/r/k8s.io", id: "c1"))
+        #expect(!ShimDelete.commandLine(wait, names: "/run/r/k8s.io", id: "c"), "whole arguments only")
+        #expect(!ShimDelete.commandLine(wait, names: "/run/r", id: "c1"))
+        #expect(!ShimDelete.commandLine(cmdline("sleep", "c1"), names: "/run/r/k8s.io", id: "c1"))
+        #expect(ShimDelete.runscProcesses(root: "/nonexistent/\(UUID().uuidString)", id: "c1").isEmpty)
+        #expect(await ShimDelete.waitForRunscProcesses(root: "/nonexistent/x", id: "c1", timeout: .milliseconds(10)))
     }
 }

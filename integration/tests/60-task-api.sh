@@ -149,23 +149,6 @@ test_67_update_and_checkpoint_answer_clearly() {
   return $rc
 }
 
-test_68_thousand_execs_leak_nothing() {
-  local id=ex-many shim fds_before fds_after zombies failures=0 i
-  gvrun $id -d -- sleep 3600 || return 1
-  shim=$(shim_pid_of $id)
-  hctr tasks exec --exec-id warmup $id true
-  fds_before=$(ls /proc/"$shim"/fd | wc -l)
-  for i in $(seq 1 1000); do
-    hctr tasks exec --exec-id n$i $id true >/dev/null 2>&1 || failures=$((failures + 1))
-  done
-  fds_after=$(ls /proc/"$shim"/fd | wc -l)
-  zombies=$(ps -o stat= --ppid "$shim" | grep -c Z)
-  cleanup_task $id
-  expect_eq "failed execs" 0 "$failures" || return 1
-  expect_eq "shim descriptors after 1,000 execs" "$fds_before" "$fds_after" || return 1
-  expect_eq "zombie children of the shim" 0 "$zombies"
-}
-
 test_69_exec_errors_are_named() {
   local id=ex-errors out
   gvrun $id -d -- sleep 600 || return 1
