@@ -15,8 +15,9 @@ actor Container {
     /// is learned from `runsc wait`. Everything else is a sandbox root whose exit is the sandbox
     /// process's own.
     let isSubcontainer: Bool
-    /// The pod's sandbox container, for an app container (its fate when the sandbox dies).
-    let sandboxID: String?
+    /// The pod's sandbox container served by this shim, for an app container (its fate when the sandbox dies);
+    /// held so its exit status stays readable after CRI deleted it.
+    let sandbox: Container?
     let io: ContainerIO
     let rootfsMounted: Bool
     private(set) var process: ProcessState
@@ -34,9 +35,9 @@ actor Container {
     init(
         id: ContainerID, bundle: String, runsc: RunscClient, isSubcontainer: Bool, io: ContainerIO,
         rootfsMounted: Bool, pid: UInt32, log: ShimLog, pendingConsole: ConsoleSocket? = nil,
-        oomWatcher: OOMWatcher? = nil, sandboxID: String? = nil
+        oomWatcher: OOMWatcher? = nil, sandbox: Container? = nil
     ) {
-        self.sandboxID = sandboxID
+        self.sandbox = sandbox
         self.oomWatcher = oomWatcher
         self.pendingConsole = pendingConsole
         self.id = id

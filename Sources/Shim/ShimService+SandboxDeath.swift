@@ -4,7 +4,7 @@ extension ShimService {
     /// instead of runsc's internal 128. Nil when the sandbox is not served here, still runs after 2 s, or
     /// ended without a signal.
     func sandboxDeathStatus(of container: Container) async -> Int32? {
-        guard let sandboxID = container.sandboxID, let sandbox = await table.find(sandboxID) else { return nil }
+        guard let sandbox = container.sandbox else { return nil }
         // The reaper records the sandbox's exit within milliseconds; runsc wait may fail first.
         for _ in 0..<100 {
             let process = await sandbox.process

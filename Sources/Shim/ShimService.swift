@@ -175,10 +175,11 @@ public final class ShimService: TaskService {
             if !watchedForOOM { log.warning("no memory cgroup to watch for OOM kills", [("id", id.rawValue)]) }
         }
         log.info("created", [("id", id.rawValue), ("pid", "\(pid)"), ("subcontainer", "\(isSubcontainer)")])
+        let sandbox: Container? = if let sandboxID { await table.find(sandboxID) } else { nil }
         return Container(
             id: id, bundle: bundle, runsc: client, isSubcontainer: isSubcontainer, io: io,
             rootfsMounted: !mounts.isEmpty, pid: UInt32(bitPattern: pid), log: log, pendingConsole: console,
-            oomWatcher: watchedForOOM ? oomWatcher : nil, sandboxID: sandboxID)
+            oomWatcher: watchedForOOM ? oomWatcher : nil, sandbox: sandbox)
     }
 
     /// runsc.toml from the runtime options (`runtimeoptions.v1.Options.config_path`), or the default.
