@@ -1,11 +1,13 @@
 import ShimAPI
 import SwiftProtobuf
+import TTRPC
 
 /// Events leave the shim through this one bounded, ordered queue: RPC handlers enqueue and return
 /// at once, a single worker forwards in order (so an exit never overtakes its start) and retries a
 /// failed forward with capped back-off for as long as the shim runs, so an exit that happens while
-/// containerd restarts reaches the new containerd. Only a full queue drops (the oldest event), and
-/// only ``flush()`` at shutdown gives up, after ``Policy/flushDeadline``.
+/// containerd restarts reaches the new containerd. Only a full queue drops (the oldest event), an
+/// event containerd itself refuses (``Policy/refusedAttempts`` times, so one bad event cannot stall
+/// the queue), and ``flush()`` at shutdown after ``Policy/flushDeadline``.
 public actor EventPublisher {
     public typealias Forward = @Sendable (Containerd_Services_Events_Ttrpc_V1_Envelope) async throws -> Void
 
@@ -16,6 +18,9 @@ public actor EventPublisher {
         public var maxBackoff: Duration = .seconds(1)
         /// How long ``EventPublisher/flush()`` keeps retrying before it drops what is left.
         public var flushDeadline: Duration = .seconds(5)
+        /// Attempts for an event containerd answered with a refusal (InvalidArgument, NotFound, ...), not a
+        /// transport failure.
+        public var refusedAttempts = 3
 
         public init() {}
     }
@@ -84,9 +89,23 @@ public actor EventPublisher {
         for waiter in waiters { waiter.resume() }
     }
 
+    /// An answer from containerd that a retry cannot change; anything else (no connection, a timeout) is
+    /// retried until containerd is back.
+    static func isRefusal(_ error: any Error) -> Bool {
+        guard let error = error as? TTRPCError else { return false }
+        switch error.code {
+        case .invalidArgument, .notFound, .alreadyExists, .permissionDenied, .failedPrecondition, .outOfRange,
+            .unimplemented, .unauthenticated:
+            return true
+        default:
+            return false
+        }
+    }
+
     private func deliver(_ envelope: Containerd_Services_Events_Ttrpc_V1_Envelope) async {
         var delay = policy.backoff
         var attempt = 0
+        var refusals = 0
         while true {
             attempt += 1
             do {
@@ -98,8 +117,15 @@ public actor EventPublisher {
                 return
             } catch {
                 failedAttempts += 1
-                // One warning per outage, not one per retry: containerd may be away for a while.
-                if attempt == 1 {
+                if Self.isRefusal(error) {
+                    refusals += 1
+                    if refusals >= policy.refusedAttempts {
+                        dropped += 1
+                        log.error("containerd refused the event", [("topic", envelope.topic), ("error", "\(error)")])
+                        return
+                    }
+                } else if attempt == 1 {
+                    // One warning per outage, not one per retry: containerd may be away for a while.
                     log.warning(
                         "forwarding event failed, retrying until containerd answers",
                         [("topic", envelope.topic), ("error", "\(error)")])

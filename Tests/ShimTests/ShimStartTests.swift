@@ -1,5 +1,6 @@
 import ShimAPI
 import SwiftProtobuf
+import TTRPC
 import Testing
 
 @testable import Shim
@@ -121,6 +122,25 @@ struct EventPublisherTests {
         #expect(await received.topics == ["/tasks/start", "/tasks/exit"])
         #expect(await publisher.dropped == 0)
         #expect(await publisher.failedAttempts == 40)
+    }
+
+    /// An event containerd refuses is dropped after a few attempts and does not hold up the next one.
+    @Test func refusedEventIsDroppedAndTheQueueMovesOn() async {
+        let received = Received()
+        await received.fail(times: 0)
+        var policy = EventPublisher.Policy()
+        policy.backoff = .milliseconds(1)
+        let publisher = EventPublisher(namespace: "ns", policy: policy, log: ShimLog(minimumLevel: .error, fd: -1)) {
+            envelope in
+            if envelope.topic == "/tasks/oom" { throw TTRPCError.invalidArgument("bad event") }
+            try await received.record(envelope.topic)
+        }
+        await publisher.publish(Containerd_Events_TaskOOM.with { $0.containerID = "c" })
+        await publisher.publish(Containerd_Events_TaskExit.with { $0.containerID = "c" })
+        await publisher.flush()
+        #expect(await received.topics == ["/tasks/exit"])
+        #expect(await publisher.dropped == 1)
+        #expect(await publisher.failedAttempts == 3)
     }
 
     /// At shutdown with containerd gone for good, flush gives up after its deadline instead of hanging.
