@@ -162,7 +162,7 @@ rl_wait_status() {
 # containerd stopped with SIGTERM and started again with the same config while 5 ctr containers and 2 CRI
 # pods run; one container of each kind exits while containerd is down.
 test_80_containerd_restart_keeps_tasks_and_exits() {
-  local out pod1 pod2 c1 c2 started stopped_at events=/dev/null id
+  local out pod1 pod2 c1 c2 started stopped_at id
   rl_setup || return 1
 
   echo "step: 4 long-running ctr containers and a CRI pod"
@@ -171,10 +171,10 @@ test_80_containerd_restart_keeps_tasks_and_exits() {
   [ -n "$c1" ] || { echo "pod rl-pod1 did not start"; return 1; }
 
   echo "step: a pod and a container that exit while containerd is down"
-  read -r pod2 c2 < <(rl_cri run-pod rl-pod2 runsc "$RL_BASE/cri-logs" 'sleep 4; exit 3') || return 1
+  read -r pod2 c2 < <(rl_cri run-pod rl-pod2 runsc "$RL_BASE/cri-logs" 'sleep 6; exit 3') || return 1
   [ -n "$c2" ] || { echo "pod rl-pod2 did not start"; return 1; }
   started=$SECONDS
-  rl_run rl-rd sh -c 'sleep 3; exit 7' || return 1
+  rl_run rl-rd sh -c 'sleep 5; exit 7' || return 1
   expect_eq "rl-rd before the restart" RUNNING "$(rl_status rl-rd)" || return 1
   expect_eq "CRI container of rl-pod2 before the restart" "RUNNING 0" "$(rl_cri status "$c2")" || return 1
 
@@ -183,14 +183,16 @@ test_80_containerd_restart_keeps_tasks_and_exits() {
   stopped_at=$SECONDS
   for _ in $(seq 1 150); do [ -z "$(rl_runsc_procs rl-rd)" ] && break; sleep 0.1; done
   [ -z "$(rl_runsc_procs rl-rd)" ] || { echo "rl-rd did not exit while containerd was down"; return 1; }
-  # rl-pod2's container (4 s from its start) has ended too; leave the shims a few failed forwards.
-  while [ $((SECONDS - started)) -lt 7 ]; do sleep 0.2; done
+  # rl-pod2's container (6 s from its start) has ended too; leave the shims a few failed forwards.
+  while [ $((SECONDS - started)) -lt 9 ]; do sleep 0.2; done
   sleep 1
   local down=$((SECONDS - stopped_at))
 
   echo "step: start containerd again with the same config"
   rl_containerd_start || return 1
   rl_events_start "$RL_BASE/events-after-restart"
+  # Written while containerd was down, kept in the shims' log FIFOs, copied by the new containerd.
+  for _ in $(seq 1 20); do grep -q "forwarding event failed" "$RL_BASE/containerd.log" && break; sleep 0.1; done
   grep -q "forwarding event failed, retrying until containerd answers" "$RL_BASE/containerd.log" ||
     { echo "no shim logged a failed forward while containerd was down"; return 1; }
 
