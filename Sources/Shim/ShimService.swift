@@ -19,6 +19,8 @@ public final class ShimService: TaskService {
         public var defaultConfigPath = "/etc/containerd/runsc.toml"
         /// Replaces the `/var/log/runsc` prefix of debug-log paths (tests point it elsewhere).
         public var logRoot: String?
+        /// The kubelet's pod volume directory that mount hints are resolved in (tests point it elsewhere).
+        public var kubeletPodsDirectory = PodSpecRewrite.defaultKubeletPodsDirectory
 
         public init(namespace: String) { self.namespace = namespace }
     }
@@ -89,11 +91,15 @@ public final class ShimService: TaskService {
         var config = try loadConfig(options: request.hasOptions ? request.options : nil)
         try hardenBundle(id: id, bundle: bundle, config: config)  // Hardening: ShimService+Hardening.swift
         let isSubcontainer: Bool
+        let sandboxID: String?
+        let killAllOnExit: Bool
         switch SpecAnnotations.read(bundle: bundle) {
-        case .found(let spec): isSubcontainer = spec.isSubcontainer
+        case .found(let spec):
+            (isSubcontainer, sandboxID, killAllOnExit) = (spec.isSubcontainer, spec.sandboxID, spec.ownsPIDNamespace)
         case .missing: throw TTRPCError.invalidArgument("\(bundle)/config.json: cannot read the OCI runtime spec")
         case .invalid(let message): throw TTRPCError.invalidArgument(message)
         }
+        try preparePodSpec(bundle: bundle, id: id)  // CRI pods: ShimService+Pod.swift
         config = try await prepareNVProxy(config, bundle: bundle, id: id)  // nvproxy (issue 9)
 
         let rootfs = "\(bundle)/rootfs"
@@ -169,14 +175,13 @@ public final class ShimService: TaskService {
             throw TTRPCError.internal("runsc create of \(id) left no usable pid file or terminal: \(error)")
         }
         succeeded = true
-        var watchedForOOM = false
-        if !isSubcontainer {
-            watchedForOOM = oomWatcher.register(id: id.rawValue, pid: pid) != nil
-            if !watchedForOOM { log.warning("no memory cgroup to watch for OOM kills", [("id", id.rawValue)]) }
-        }
+        // A subcontainer's pid is its sandbox's: every container of a pod watches the sandbox's cgroup.
+        let watchedForOOM = oomWatcher.register(id: id.rawValue, pid: pid) != nil
+        if !watchedForOOM { log.warning("no memory cgroup to watch for OOM kills", [("id", id.rawValue)]) }
         log.info("created", [("id", id.rawValue), ("pid", "\(pid)"), ("subcontainer", "\(isSubcontainer)")])
         return Container(
-            id: id, bundle: bundle, runsc: client, isSubcontainer: isSubcontainer, io: io,
+            id: id, bundle: bundle, runsc: client, isSubcontainer: isSubcontainer, sandboxID: sandboxID,
+            killAllOnExit: killAllOnExit, io: io,
             rootfsMounted: !mounts.isEmpty, pid: UInt32(bitPattern: pid), log: log, pendingConsole: console,
             oomWatcher: watchedForOOM ? oomWatcher : nil)
     }
@@ -230,17 +235,37 @@ public final class ShimService: TaskService {
         event.pid = pid
         // Queued before the exit watcher exists, so the exit can never be published first.
         await publisher.publish(event)
-        let publisher = self.publisher
+        let (publisher, table) = (self.publisher, self.table)
         Task {
-            let (status, failed) = await watch.status()
+            var (status, failed) = await watch.status()
             if failed {
-                try? await container.runsc.kill(id: request.id, signal: SIGKILL, options: KillOptions(all: true))
+                if container.killAllOnExit {
+                    try? await container.runsc.kill(id: request.id, signal: SIGKILL, options: KillOptions(all: true))
+                }
+                // `runsc wait` fails when the whole sandbox died (killed, OOM): the pod's fate is the container's.
+                if let sandboxStatus = await Self.sandboxExitStatus(of: container, table: table) {
+                    status = sandboxStatus
+                }
             }
             if let exit = await container.exited(status: status, publisher: publisher) {
                 await publisher.publish(exit)
             }
         }
         return .with { $0.pid = pid }
+    }
+
+    /// The exit status of a subcontainer's sandbox when the sandbox process has ended (within 2 s: its exit
+    /// is reaped independently of the failed `runsc wait`), or nil.
+    static func sandboxExitStatus(of container: Container, table: ContainerTable) async -> Int32? {
+        guard container.isSubcontainer, let sandboxID = container.sandboxID,
+            let sandbox = await table.find(sandboxID)
+        else { return nil }
+        for _ in 0..<20 {
+            let state = await sandbox.process
+            if state.status == .stopped { return Int32(bitPattern: state.exitStatus) }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        return nil
     }
 
     private func startExec(_ request: Containerd_Task_V2_StartRequest, container: Container) async throws
@@ -322,7 +347,9 @@ public final class ShimService: TaskService {
     {
         let container = try await table.get(request.id)
         if request.execID.isEmpty {
-            try await container.kill(signal: request.signal, all: request.all)
+            if let exit = try await container.kill(signal: request.signal, all: request.all, publisher: publisher) {
+                await publisher.publish(exit)
+            }
         } else {
             try await container.killExec(request.execID, signal: request.signal)
         }
