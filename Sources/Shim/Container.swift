@@ -17,8 +17,6 @@ actor Container {
     let isSubcontainer: Bool
     /// The pod's sandbox (CRI's `sandbox-id`); for a pod sandbox, its own id.
     let sandboxID: String?
-    /// Whether the init's exit ends the container's other processes (it has its own PID namespace).
-    let killAllOnExit: Bool
     let io: ContainerIO
     let rootfsMounted: Bool
     private(set) var process: ProcessState
@@ -36,7 +34,7 @@ actor Container {
 
     init(
         id: ContainerID, bundle: String, runsc: RunscClient, isSubcontainer: Bool, sandboxID: String? = nil,
-        killAllOnExit: Bool = true, io: ContainerIO,
+        io: ContainerIO,
         rootfsMounted: Bool, pid: UInt32, log: ShimLog, pendingConsole: ConsoleSocket? = nil,
         oomWatcher: OOMWatcher? = nil
     ) {
@@ -47,7 +45,6 @@ actor Container {
         self.runsc = runsc
         self.isSubcontainer = isSubcontainer
         self.sandboxID = sandboxID
-        self.killAllOnExit = killAllOnExit
         self.io = io
         self.rootfsMounted = rootfsMounted
         self.process = ProcessState(pid: pid)
@@ -108,10 +105,10 @@ actor Container {
         guard process.status != .stopped else { return nil }
         // Before the exit: CRI marks a container OOMKilled only if TaskOOM came first.
         await reportOOM(publisher: publisher)
-        // Whatever is left in the container dies with its init, as in runc and gVisor's shim.
-        if isSubcontainer, killAllOnExit {
-            try? await runsc.kill(id: id.rawValue, signal: SIGKILL, options: KillOptions(all: true))
-        }
+        // Whatever is left of an app container dies with its init, as with runc and gVisor's shim: runsc
+        // 20221219 puts a pod's app containers in one PID namespace, so nothing else would end its orphans.
+        // `--all` signals this container's processes only. A root container's exit is its sandbox's end.
+        if isSubcontainer { try? await runsc.kill(id: id.rawValue, signal: SIGKILL, options: KillOptions(all: true)) }
         await io.drained()
         process.exited(status: status, at: .now())
         let waiters = exitWaiters

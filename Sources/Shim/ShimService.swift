@@ -92,10 +92,9 @@ public final class ShimService: TaskService {
         try hardenBundle(id: id, bundle: bundle, config: config)  // Hardening: ShimService+Hardening.swift
         let isSubcontainer: Bool
         let sandboxID: String?
-        let killAllOnExit: Bool
         switch SpecAnnotations.read(bundle: bundle) {
         case .found(let spec):
-            (isSubcontainer, sandboxID, killAllOnExit) = (spec.isSubcontainer, spec.sandboxID, spec.ownsPIDNamespace)
+            (isSubcontainer, sandboxID) = (spec.isSubcontainer, spec.sandboxID)
         case .missing: throw TTRPCError.invalidArgument("\(bundle)/config.json: cannot read the OCI runtime spec")
         case .invalid(let message): throw TTRPCError.invalidArgument(message)
         }
@@ -180,8 +179,7 @@ public final class ShimService: TaskService {
         if !watchedForOOM { log.warning("no memory cgroup to watch for OOM kills", [("id", id.rawValue)]) }
         log.info("created", [("id", id.rawValue), ("pid", "\(pid)"), ("subcontainer", "\(isSubcontainer)")])
         return Container(
-            id: id, bundle: bundle, runsc: client, isSubcontainer: isSubcontainer, sandboxID: sandboxID,
-            killAllOnExit: killAllOnExit, io: io,
+            id: id, bundle: bundle, runsc: client, isSubcontainer: isSubcontainer, sandboxID: sandboxID, io: io,
             rootfsMounted: !mounts.isEmpty, pid: UInt32(bitPattern: pid), log: log, pendingConsole: console,
             oomWatcher: watchedForOOM ? oomWatcher : nil)
     }
@@ -239,9 +237,7 @@ public final class ShimService: TaskService {
         Task {
             var (status, failed) = await watch.status()
             if failed {
-                if container.killAllOnExit {
-                    try? await container.runsc.kill(id: request.id, signal: SIGKILL, options: KillOptions(all: true))
-                }
+                try? await container.runsc.kill(id: request.id, signal: SIGKILL, options: KillOptions(all: true))
                 // `runsc wait` fails when the whole sandbox died (killed, OOM): the pod's fate is the container's.
                 if let sandboxStatus = await Self.sandboxExitStatus(of: container, table: table) {
                     status = sandboxStatus

@@ -122,19 +122,9 @@ public enum CRIAnnotations {
     public static let crioSandboxID = "io.kubernetes.cri-o.SandboxID"
 }
 
-/// The part of a bundle's OCI spec the shim reads before runsc does: its CRI annotations and namespaces.
+/// The part of a bundle's OCI spec the shim reads before runsc does: its CRI annotations.
 struct SpecAnnotations: Decodable {
     var annotations: [String: String]?
-    var linux: Linux?
-
-    struct Linux: Decodable {
-        var namespaces: [Namespace]?
-    }
-
-    struct Namespace: Decodable {
-        var type: String
-        var path: String?
-    }
 
     enum ReadResult {
         case found(SpecAnnotations)
@@ -155,13 +145,6 @@ struct SpecAnnotations: Decodable {
     /// The pod's sandbox id (containerd's or CRI-O's spelling), for app containers and the sandbox.
     var sandboxID: String? {
         annotations?[CRIAnnotations.sandboxID] ?? annotations?[CRIAnnotations.crioSandboxID]
-    }
-
-    /// Whether the container has a PID namespace of its own. Only then do its remaining processes die with
-    /// its init, as with runc's shim: in a pod sharing one PID namespace, `runsc kill --all` would kill
-    /// every container's processes.
-    var ownsPIDNamespace: Bool {
-        linux?.namespaces?.contains { $0.type == "pid" && ($0.path ?? "").isEmpty } ?? false
     }
 
     /// A CRI app container joins its pod's running sandbox instead of booting one.

@@ -193,14 +193,4 @@ import Testing
         #expect(rewrite.podUID([key: .string("/var/log/pods/1-2-3")]) == "1-2-3")
         #expect(rewrite.podUID([:]) == nil)
     }
-
-    @Test func ownPIDNamespaceDecidesKillAllOnExit() throws {
-        func annotations(_ json: String) throws -> SpecAnnotations {
-            try JSONDecoder().decode(SpecAnnotations.self, from: Data(json.utf8))
-        }
-        #expect(try annotations(#"{"linux":{"namespaces":[{"type":"pid"}]}}"#).ownsPIDNamespace)
-        #expect(
-            !(try annotations(#"{"linux":{"namespaces":[{"type":"pid","path":"/proc/7/ns/pid"}]}}"#).ownsPIDNamespace))
-        #expect(!(try annotations(#"{"linux":{"namespaces":[{"type":"mount"}]}}"#).ownsPIDNamespace))
-    }
 }
