@@ -17,7 +17,7 @@ FUZZ_SECONDS ?= 60
 BENCH_FLAGS ?=
 
 .PHONY: help deps build release check-static test unit-test integration-test verify lint format \
-	protos fuzz bench bench-ttrpc bench-shim bench-controller demo start clean validate-manifests release-controller
+	protos fuzz bench bench-ttrpc bench-shim bench-cri bench-controller demo start clean validate-manifests release-controller
 
 help: ## Show the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
@@ -107,11 +107,14 @@ protos: ## Regenerate the committed Swift protobuf code.
 fuzz: ## Fuzz the ttrpc frame decoder and request parsing (libFuzzer), FUZZ_SECONDS long.
 	scripts/fuzz.sh $(FUZZ_SECONDS)
 
-bench: bench-ttrpc bench-shim bench-controller ## Benchmarks (reports, not gates): ttrpc, the shim against its peers, the controller.
+bench: bench-ttrpc bench-shim bench-cri bench-controller ## Benchmarks (reports, not gates): ttrpc, the shim and CRI pods against their peers, the controller.
 
 bench-ttrpc: ## ttrpc round trips in one process.
 	$(SWIFT) build -c release --product ttrpc-bench
 	$$($(SWIFT) build -c release --show-bin-path)/ttrpc-bench $(BENCH_FLAGS)
+
+bench-cri: release cri-venv ## CRI pods: handler runsc vs runc, start time and shim memory for 20 pods.
+	scripts/bench-cri.sh
 
 bench-controller: ## 500 ContainerRuntimes in 100 namespaces reconciled over the in-memory API.
 	$(SWIFT) build -c release --product controller-bench

@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # A private containerd for end-to-end tests and the demo: its own root, state, sockets and opt
 # directory under one temporary base, never the system's. Source this file, then:
-#   harness_start [extra-toml]   starts containerd (PID in $HARNESS_BASE/containerd.pid)
+#   harness_start [extra-toml]   starts containerd (PID in $HARNESS_BASE/containerd.pid); with HARNESS_CRI=1
+#                                its CRI plugin serves handler runsc (options in $HARNESS_BASE/runsc-cri.toml)
 #   hctr ARGS...                 ctr against it, namespace $HARNESS_NS
 #   harness_import_busybox       builds and imports the busybox image ($HARNESS_IMAGE)
 #   harness_stop                 stops what was started, by PID, and removes the base
@@ -10,17 +11,24 @@
 HARNESS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 HARNESS_NS=${HARNESS_NS:-gvisor-test}
 HARNESS_IMAGE=docker.io/library/busybox-local:latest
+HARNESS_PAUSE_IMAGE=docker.io/library/pause-local:latest
 
 harness_start() {
   local extra=${1:-}
   HARNESS_BASE=$(mktemp -d /tmp/gvisor-harness.XXXXXX)
   export HARNESS_BASE
   mkdir -p "$HARNESS_BASE"/{root,state,opt/bin,fifo}
+  local disabled='disabled_plugins = ["io.containerd.grpc.v1.cri"]'
+  if [ "${HARNESS_CRI:-0}" = 1 ]; then
+    disabled=
+    extra="$(harness_cri_toml)
+$extra"
+  fi
   cat >"$HARNESS_BASE/config.toml" <<EOF
 version = 2
 root = "$HARNESS_BASE/root"
 state = "$HARNESS_BASE/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
+$disabled
 
 [grpc]
   address = "$HARNESS_BASE/containerd.sock"
@@ -34,6 +42,9 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
     path = "$HARNESS_BASE/opt"
 $extra
 EOF
+  # Shims inherit containerd's environment: mount hints resolve in a kubelet pods directory of our own.
+  export GVISOR_SHIM_KUBELET_PODS_DIR=$HARNESS_BASE/kubelet/pods
+  mkdir -p "$GVISOR_SHIM_KUBELET_PODS_DIR"
   containerd --config "$HARNESS_BASE/config.toml" >"$HARNESS_BASE/containerd.log" 2>&1 &
   echo $! >"$HARNESS_BASE/containerd.pid"
   local i
@@ -47,13 +58,55 @@ EOF
   return 1
 }
 
+# CRI as this machine allows it (test-environment notes): host-network pods only (no CNI), no
+# CAP_SYS_RESOURCE (restrict_oom_score_adj), the locally built pause image, and handler runsc with
+# the shipped snippet's options (pod annotations dev.gvisor.*, runsc.toml by ConfigPath).
+harness_cri_toml() {
+  mkdir -p "$HARNESS_BASE"/cni/{bin,net.d}
+  cat >"$HARNESS_BASE/runsc-cri.toml" <<EOF
+root = "$HARNESS_BASE/runsc-root"
+[runsc_config]
+platform = "ptrace"
+network = "none"
+EOF
+  cat <<EOF
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "$HARNESS_PAUSE_IMAGE"
+  restrict_oom_score_adj = true
+  disable_apparmor = true
+  enable_selinux = false
+  stream_server_address = "127.0.0.1"
+  stream_server_port = "0"
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "$HARNESS_BASE/cni/bin"
+    conf_dir = "$HARNESS_BASE/cni/net.d"
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "overlayfs"
+    default_runtime_name = "runc"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runsc]
+      runtime_type = "io.containerd.runsc.v1"
+      pod_annotations = ["dev.gvisor.*"]
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runsc.options]
+      TypeUrl = "io.containerd.runsc.v1.options"
+      ConfigPath = "$HARNESS_BASE/runsc-cri.toml"
+EOF
+}
+
 hctr() {
   ctr -a "$HARNESS_BASE/containerd.sock" -n "$HARNESS_NS" "$@"
 }
 
 harness_import_busybox() {
   python3 "$HARNESS_DIR/mkimage.py" "$HARNESS_BASE/busybox-oci.tar" "$HARNESS_IMAGE" >/dev/null
-  hctr images import "$HARNESS_BASE/busybox-oci.tar" >/dev/null
+  hctr images import "$HARNESS_BASE/busybox-oci.tar" >/dev/null || return 1
+  [ "${HARNESS_CRI:-0}" = 1 ] || return 0
+  # CRI's images live in namespace k8s.io.
+  python3 "$HARNESS_DIR/mkimage.py" "$HARNESS_BASE/pause-oci.tar" "$HARNESS_PAUSE_IMAGE" \
+    '["/bin/sleep","2147483647"]' >/dev/null || return 1
+  ctr -a "$HARNESS_BASE/containerd.sock" -n k8s.io images import "$HARNESS_BASE/busybox-oci.tar" >/dev/null &&
+    ctr -a "$HARNESS_BASE/containerd.sock" -n k8s.io images import "$HARNESS_BASE/pause-oci.tar" >/dev/null
 }
 
 # Stops containerd and every shim it started (shims are found by the bundle paths under our
@@ -74,7 +127,7 @@ harness_stop() {
   for pid in $(pgrep -f "$HARNESS_BASE" || true); do kill -9 "$pid" 2>/dev/null || true; done
   { grep " $HARNESS_BASE" /proc/self/mounts || true; } | awk '{print $2}' | sort -r |
     while read -r m; do umount -l "$m" 2>/dev/null || true; done
-  for c in /sys/fs/cgroup/*/"$HARNESS_NS" /sys/fs/cgroup/"$HARNESS_NS"; do
+  for c in /sys/fs/cgroup/*/"$HARNESS_NS" /sys/fs/cgroup/"$HARNESS_NS" /sys/fs/cgroup/*/gvisor-cri-test; do
     [ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} \; 2>/dev/null || true
   done
   rm -rf "$HARNESS_BASE"

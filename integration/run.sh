@@ -37,6 +37,8 @@ fi
 export GVISOR_SHIM_LOG_ROOT
 GVISOR_SHIM_LOG_ROOT=$(mktemp -d /tmp/gvisor-logs.XXXXXX)
 trap 'harness_stop; rm -rf "$GVISOR_SHIM_LOG_ROOT"' EXIT
+# The CRI plugin serves pods with handler runsc (tests/25-cri.sh).
+export HARNESS_CRI=1
 if ! harness_start || ! harness_import_busybox; then
   echo "FAIL harness: private containerd or image import failed"
   echo "0 passed, 1 failed"

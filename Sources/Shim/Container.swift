@@ -15,15 +15,18 @@ actor Container {
     /// is learned from `runsc wait`. Everything else is a sandbox root whose exit is the sandbox
     /// process's own.
     let isSubcontainer: Bool
+    /// The pod's sandbox (CRI's `sandbox-id`); for a pod sandbox, its own id.
+    let sandboxID: String?
     /// The pod's sandbox container served by this shim, for an app container (its fate when the sandbox dies);
-    /// held so its exit status stays readable after CRI deleted it.
+    /// held so its exit status stays readable after CRI deleted the sandbox's task.
     let sandbox: Container?
     let io: ContainerIO
     let rootfsMounted: Bool
     private(set) var process: ProcessState
     private var exitWaiters: [CheckedContinuation<Void, Never>] = []
     let log: ShimLog
-    /// Set when the sandbox's memory cgroup is watched for OOM kills (pod sandboxes and plain containers).
+    /// Set when the sandbox's memory cgroup is watched for OOM kills. Every container of a pod is: the host
+    /// kills the sandbox as a whole, and CRI routes TaskOOM by container id.
     let oomWatcher: OOMWatcher?
     let statsCache = StatsCache()
     /// Exec processes by exec id (Container+Exec.swift).
@@ -33,7 +36,8 @@ actor Container {
     private var pendingConsole: ConsoleSocket?
 
     init(
-        id: ContainerID, bundle: String, runsc: RunscClient, isSubcontainer: Bool, io: ContainerIO,
+        id: ContainerID, bundle: String, runsc: RunscClient, isSubcontainer: Bool, sandboxID: String? = nil,
+        io: ContainerIO,
         rootfsMounted: Bool, pid: UInt32, log: ShimLog, pendingConsole: ConsoleSocket? = nil,
         oomWatcher: OOMWatcher? = nil, sandbox: Container? = nil
     ) {
@@ -44,6 +48,7 @@ actor Container {
         self.bundle = bundle
         self.runsc = runsc
         self.isSubcontainer = isSubcontainer
+        self.sandboxID = sandboxID
         self.io = io
         self.rootfsMounted = rootfsMounted
         self.process = ProcessState(pid: pid)
@@ -104,7 +109,9 @@ actor Container {
         guard process.status != .stopped else { return nil }
         // Before the exit: CRI marks a container OOMKilled only if TaskOOM came first.
         await reportOOM(publisher: publisher)
-        // Whatever is left in the container dies with its init, as in runc and gVisor's shim.
+        // Whatever is left of an app container dies with its init, as with runc and gVisor's shim: runsc
+        // 20221219 puts a pod's app containers in one PID namespace, so nothing else would end its orphans.
+        // `--all` signals this container's processes only. A root container's exit is its sandbox's end.
         if isSubcontainer { try? await runsc.kill(id: id.rawValue, signal: SIGKILL, options: KillOptions(all: true)) }
         await io.drained()
         process.exited(status: status, at: .now())
@@ -135,13 +142,18 @@ actor Container {
         return process
     }
 
-    func kill(signal: UInt32, all: Bool) async throws {
+    /// Signals the init process. Returns the TaskExit to publish when the kill ended a container that was
+    /// created but never started.
+    func kill(signal: UInt32, all: Bool, publisher: EventPublisher) async throws -> Containerd_Events_TaskExit? {
         if process.status == .stopped {
             // Like runc's shim: killing a finished process with TERM or KILL is not an error.
-            if signal == SIGKILL || signal == SIGTERM { return }
+            if signal == SIGKILL || signal == SIGTERM { return nil }
             throw TTRPCError.notFound("process already finished")
         }
         try Self.checkSignal(signal)
+        if process.status == .created, signal == SIGKILL || signal == SIGTERM {
+            return await killUnstarted(signal: Int32(signal), publisher: publisher)
+        }
         do {
             try await runsc.kill(id: id.rawValue, signal: Int32(signal), options: KillOptions(all: all))
         } catch let error as RunscError where process.status == .stopped || error.isNotFound {
@@ -149,6 +161,18 @@ actor Container {
         } catch {
             throw Container.rpcError(error)
         }
+        return nil
+    }
+
+    /// A created container has no exit watch yet, and runsc refuses to signal it ("in state created"); CRI
+    /// cleans up a pod whose start failed with Kill, Wait, Delete, and must not get stuck at the first step.
+    /// The sandbox process of a root container is killed directly (runsc delete removes the rest); a
+    /// subcontainer's processes do not exist yet, and its sandbox belongs to the pod.
+    private func killUnstarted(signal: Int32, publisher: EventPublisher) async -> Containerd_Events_TaskExit? {
+        if !isSubcontainer, process.pid > 0 { Glibc.kill(pid_t(bitPattern: process.pid), SIGKILL) }
+        io.closeChildEnds()
+        log.info("killed before start", [("id", id.rawValue), ("signal", "\(signal)")])
+        return await exited(status: 128 + signal, publisher: publisher)
     }
 
     func pause() async throws {

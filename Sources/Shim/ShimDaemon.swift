@@ -39,6 +39,9 @@ public struct ShimDaemon {
 
         var settings = ShimService.Settings(namespace: flags.namespace)
         settings.logRoot = environment["GVISOR_SHIM_LOG_ROOT"]
+        if let pods = environment["GVISOR_SHIM_KUBELET_PODS_DIR"], !pods.isEmpty {
+            settings.kubeletPodsDirectory = pods
+        }
         let service = ShimService(
             settings: settings, eventLoop: eventLoop, reaper: reaper, publisher: publisher, log: log,
             onIdleShutdown: { shutdown.yield("shutdown with no containers left") })

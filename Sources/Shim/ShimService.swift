@@ -19,6 +19,8 @@ public final class ShimService: TaskService {
         public var defaultConfigPath = "/etc/containerd/runsc.toml"
         /// Replaces the `/var/log/runsc` prefix of debug-log paths (tests point it elsewhere).
         public var logRoot: String?
+        /// The kubelet's pod volume directory that mount hints are resolved in (tests point it elsewhere).
+        public var kubeletPodsDirectory = PodSpecRewrite.defaultKubeletPodsDirectory
 
         public init(namespace: String) { self.namespace = namespace }
     }
@@ -89,14 +91,14 @@ public final class ShimService: TaskService {
         var config = try loadConfig(options: request.hasOptions ? request.options : nil)
         try hardenBundle(id: id, bundle: bundle, config: config)  // Hardening: ShimService+Hardening.swift
         let isSubcontainer: Bool
-        var sandboxID: String?
+        let sandboxID: String?
         switch SpecAnnotations.read(bundle: bundle) {
         case .found(let spec):
-            isSubcontainer = spec.isSubcontainer
-            sandboxID = spec.isSubcontainer ? spec.sandboxID : nil
+            (isSubcontainer, sandboxID) = (spec.isSubcontainer, spec.sandboxID)
         case .missing: throw TTRPCError.invalidArgument("\(bundle)/config.json: cannot read the OCI runtime spec")
         case .invalid(let message): throw TTRPCError.invalidArgument(message)
         }
+        try preparePodSpec(bundle: bundle, id: id)  // CRI pods: ShimService+Pod.swift
         config = try await prepareNVProxy(config, bundle: bundle, id: id)  // nvproxy (issue 9)
 
         let rootfs = "\(bundle)/rootfs"
@@ -169,15 +171,13 @@ public final class ShimService: TaskService {
             throw TTRPCError.internal("runsc create of \(id) left no usable pid file or terminal: \(error)")
         }
         succeeded = true
-        var watchedForOOM = false
-        if !isSubcontainer {
-            watchedForOOM = oomWatcher.register(id: id.rawValue, pid: pid) != nil
-            if !watchedForOOM { log.warning("no memory cgroup to watch for OOM kills", [("id", id.rawValue)]) }
-        }
+        // A subcontainer's pid is its sandbox's: every container of a pod watches the sandbox's cgroup.
+        let watchedForOOM = oomWatcher.register(id: id.rawValue, pid: pid) != nil
+        if !watchedForOOM { log.warning("no memory cgroup to watch for OOM kills", [("id", id.rawValue)]) }
         log.info("created", [("id", id.rawValue), ("pid", "\(pid)"), ("subcontainer", "\(isSubcontainer)")])
-        let sandbox: Container? = if let sandboxID { await table.find(sandboxID) } else { nil }
+        let sandbox: Container? = if isSubcontainer, let sandboxID { await table.find(sandboxID) } else { nil }
         return Container(
-            id: id, bundle: bundle, runsc: client, isSubcontainer: isSubcontainer, io: io,
+            id: id, bundle: bundle, runsc: client, isSubcontainer: isSubcontainer, sandboxID: sandboxID, io: io,
             rootfsMounted: !mounts.isEmpty, pid: UInt32(bitPattern: pid), log: log, pendingConsole: console,
             oomWatcher: watchedForOOM ? oomWatcher : nil, sandbox: sandbox)
     }
@@ -231,18 +231,37 @@ public final class ShimService: TaskService {
         event.pid = pid
         // Queued before the exit watcher exists, so the exit can never be published first.
         await publisher.publish(event)
-        let publisher = self.publisher
+        let (publisher, table) = (self.publisher, self.table)
         Task {
             var (status, failed) = await watch.status()
             if failed {
                 try? await container.runsc.kill(id: request.id, signal: SIGKILL, options: KillOptions(all: true))
-                status = await sandboxDeathStatus(of: container) ?? status
+                // `runsc wait` fails when the whole sandbox died (killed, OOM): the pod's fate is the container's.
+                if let sandboxStatus = await Self.sandboxExitStatus(of: container, table: table) {
+                    status = sandboxStatus
+                }
             }
             if let exit = await container.exited(status: status, publisher: publisher) {
                 await publisher.publish(exit)
             }
         }
         return .with { $0.pid = pid }
+    }
+
+    /// The exit status of a subcontainer's sandbox when the sandbox process has ended (within 2 s: its exit
+    /// is reaped independently of the failed `runsc wait`), or nil.
+    static func sandboxExitStatus(of container: Container, table: ContainerTable) async -> Int32? {
+        guard container.isSubcontainer else { return nil }
+        // Held since Create: CRI may have deleted the sandbox's task (and its table entry) by now (issue 11).
+        var sandbox = container.sandbox
+        if sandbox == nil, let sandboxID = container.sandboxID { sandbox = await table.find(sandboxID) }
+        guard let sandbox else { return nil }
+        for _ in 0..<20 {
+            let state = await sandbox.process
+            if state.status == .stopped { return Int32(bitPattern: state.exitStatus) }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        return nil
     }
 
     private func startExec(_ request: Containerd_Task_V2_StartRequest, container: Container) async throws
@@ -324,7 +343,9 @@ public final class ShimService: TaskService {
     {
         let container = try await table.get(request.id)
         if request.execID.isEmpty {
-            try await container.kill(signal: request.signal, all: request.all)
+            if let exit = try await container.kill(signal: request.signal, all: request.all, publisher: publisher) {
+                await publisher.publish(exit)
+            }
         } else {
             try await container.killExec(request.execID, signal: request.signal)
         }
