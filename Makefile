@@ -55,7 +55,7 @@ integration-test: cri-venv ## End-to-end tests against a private containerd and 
 
 # Reliability (issue 11): `make test` runs the fault and load tests at the issue's figures (3 rounds of 50
 # concurrent containers, 1,000 execs and Stats); soak runs integration/tests/8*.sh with SOAK=1: 10 rounds of 100,
-# 3,000 execs and Stats (about 15 minutes here). Figures go to out/reliability.txt.
+# 3,000 execs and Stats (16 minutes here). Figures go to out/reliability.txt.
 .PHONY: soak
 soak: release cri-venv ## Long reliability run (SOAK=1): faults, 10 rounds of 100 concurrent containers, 3,000 execs/Stats; figures in out/reliability.txt.
 	mkdir -p out
