@@ -16,16 +16,23 @@ extension RunscShimConfig {
 
     /// Reads and parses a runsc.toml file; every error names the file.
     public static func load(contentsOfFile path: String) throws(RunscTOMLError) -> Loaded {
-        let bytes: [UInt8]
+        try parse(bytes: readBytes(path), file: path)
+    }
+
+    static func readBytes(_ path: String) throws(RunscTOMLError) -> [UInt8] {
         do {
-            bytes = try ConfigFile.readBytes(path)
+            return try ConfigFile.readBytes(path)
         } catch {
             throw RunscTOMLError(.unreadableFile(error.reason), file: path)
         }
+    }
+
+    /// Parses a file's bytes, which must be UTF-8.
+    static func parse(bytes: [UInt8], file: String) throws(RunscTOMLError) -> Loaded {
         guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw RunscTOMLError(.invalidUTF8, file: path)
+            throw RunscTOMLError(.invalidUTF8, file: file)
         }
-        return try parse(text, file: path)
+        return try parse(text, file: file)
     }
 }
 

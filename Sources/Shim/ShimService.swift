@@ -30,6 +30,8 @@ public final class ShimService: TaskService {
     let log: ShimLog
     let table: ContainerTable
     let oomWatcher: OOMWatcher
+    /// runsc.toml parsed once per content: TOMLKit leaks every document it parses.
+    let configCache = RunscShimConfigCache()
     private let onIdleShutdown: @Sendable () -> Void
 
     public init(
@@ -55,7 +57,7 @@ public final class ShimService: TaskService {
         -> Containerd_Task_V2_CreateTaskResponse
     {
         let id: ContainerID
-        do { id = try ContainerID(request.id) } catch { throw TTRPCError.invalidArgument("\(error)") }
+        do { id = try ContainerID(request.id) } catch { throw TTRPCError.invalidArgument("id: \(error)") }
         guard !request.bundle.isEmpty, request.bundle.hasPrefix("/") else {
             throw TTRPCError.invalidArgument("bundle: expected an absolute path, got \"\(request.bundle)\"")
         }
@@ -90,7 +92,9 @@ public final class ShimService: TaskService {
         try hardenBundle(id: id, bundle: bundle, config: config)  // Hardening: ShimService+Hardening.swift
         let isSubcontainer: Bool
         switch SpecAnnotations.read(bundle: bundle) {
-        case .found(let spec): isSubcontainer = spec.isSubcontainer
+        case .found(let spec):
+            isSubcontainer = spec.isSubcontainer
+            if request.rootfs.isEmpty { try Self.checkUnmountedRoot(bundle: bundle, path: spec.root?.path) }
         case .missing: throw TTRPCError.invalidArgument("\(bundle)/config.json: cannot read the OCI runtime spec")
         case .invalid(let message): throw TTRPCError.invalidArgument(message)
         }
@@ -181,6 +185,32 @@ public final class ShimService: TaskService {
             oomWatcher: watchedForOOM ? oomWatcher : nil)
     }
 
+    /// Without rootfs mounts runsc serves the spec's `root.path` as it is, so it must be a directory with content;
+    /// otherwise runsc would boot an empty root and fail later, at Start, with a message about the command.
+    static func checkUnmountedRoot(bundle: String, path: String?) throws {
+        let path = path.flatMap { $0.isEmpty ? nil : $0 } ?? "rootfs"
+        let resolved = path.hasPrefix("/") ? path : "\(bundle)/\(path)"
+        let problem: String?
+        if let directory = opendir(resolved) {
+            defer { closedir(directory) }
+            var isEmpty = true
+            while isEmpty, let entry = readdir(directory) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                    String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+                }
+                isEmpty = name == "." || name == ".."
+            }
+            problem = isEmpty ? "is an empty directory" : nil
+        } else {
+            problem = "cannot be opened: \(String(cString: strerror(errno)))"
+        }
+        if let problem {
+            throw TTRPCError.invalidArgument(
+                "rootfs: no rootfs mounts were given and \(resolved) (root.path in \(bundle)/config.json) \(problem); "
+                    + "expected a directory holding the container's root filesystem")
+        }
+    }
+
     /// runsc.toml from the runtime options (`runtimeoptions.v1.Options.config_path`), or the default.
     func loadConfig(options: Google_Protobuf_Any?) throws -> RunscShimConfig {
         var path = settings.defaultConfigPath
@@ -203,7 +233,7 @@ public final class ShimService: TaskService {
         }
         guard explicit || access(path, F_OK) == 0 else { return withLogRoot(RunscShimConfig()) }
         do {
-            let loaded = try RunscShimConfig.load(contentsOfFile: path)
+            let loaded = try configCache.load(contentsOfFile: path)
             for warning in loaded.warnings { log.warning("runsc.toml", [("file", path), ("warning", "\(warning)")]) }
             return withLogRoot(loaded.config)
         } catch {
