@@ -46,14 +46,25 @@ for name in $targets; do
     mkdir -p "$work" "$artifacts"
     dict=()
     [ -f "Fuzz/dict/$name.dict" ] && dict=(-dict="Fuzz/dict/$name.dict")
+    # TOMLKit leaks every parse, so LeakSanitizer would scan the heap after every input of the configuration
+    # targets (150 inputs/s instead of thousands): they fuzz without leak checks, then replay their whole corpus
+    # with them, which still catches a leak of ours on every input the fuzzer found interesting.
+    leaks=()
+    [ "$name" = ttrpc ] || leaks=(-detect_leaks=0)
     echo "fuzz: $name for up to $runs inputs or ${seconds}s (sanitizers: $sanitizers)"
     t0=$SECONDS
     rc=0
-    "$bin/$name-fuzz" "$work" "Fuzz/corpus/$name" "Fuzz/regressions/$name" "${dict[@]}" \
+    "$bin/$name-fuzz" "$work" "Fuzz/corpus/$name" "Fuzz/regressions/$name" "${dict[@]}" "${leaks[@]}" \
         -runs="$runs" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=4096 \
         -artifact_prefix="$artifacts/" -print_final_stats=1 "$@" >"$artifacts/last-run.log" 2>&1 || rc=$?
     tail -n 15 "$artifacts/last-run.log"
     executed="$(sed -n 's/^stat::number_of_executed_units: *//p' "$artifacts/last-run.log" | tail -1)"
+    if [ "$rc" -eq 0 ] && [ ${#leaks[@]} -gt 0 ]; then
+        echo "fuzz: $name: replaying the corpus with leak checks"
+        "$bin/$name-fuzz" "$work" "Fuzz/corpus/$name" "Fuzz/regressions/$name" -runs=0 -detect_leaks=1 \
+            -artifact_prefix="$artifacts/" >"$artifacts/leak-check.log" 2>&1 || rc=$?
+        tail -n 3 "$artifacts/leak-check.log"
+    fi
     [ "$rc" -eq 0 ] || status=$rc
     total=$((total + ${executed:-0}))
     summary+=("$(printf '%-15s %10s executions %5ds corpus %5d inputs exit %d' "$name" "${executed:-unknown}" \

@@ -85,6 +85,9 @@ private struct RunscTOMLReader {
         if let position = position(ofFirstNULIn: text) {
             throw RunscTOMLError(.syntax("NUL characters are not allowed", position), file: file)
         }
+        if let (message, position) = TOMLTableHeaderCheck.firstProblem(in: text) {
+            throw RunscTOMLError(.syntax(message, position), file: file)
+        }
         do {
             return try TOMLTable(string: text)
         } catch let error as TOMLParseError {

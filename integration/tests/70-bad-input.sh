@@ -62,6 +62,8 @@ status=2" "$state" || { cleanup_task $id; return 1; }
     sleep 0.1
   done
   cleanup_task $id
+  echo "shim descriptors: $fds_before before, $fds_after after"
+  [ -z "$BAD_INPUT_LOG" ] || echo "shim descriptors: $fds_before before, $fds_after after" >>"$BAD_INPUT_LOG"
   [ "$fds_after" -le $((fds_before + BAD_INPUT_FD_SLACK)) ] ||
     { echo "shim descriptors: $fds_before before, $fds_after after"; return 1; }
 }

@@ -68,7 +68,7 @@ def parse(data):
 
 def main():
     sock_path, namespace, method, container = sys.argv[1:5]
-    argument = json.loads(sys.argv[5]) if len(sys.argv) > 5 else {}
+    argument = json.loads(sys.argv[5]) if len(sys.argv) > 5 and sys.argv[5] else {}
     if method == "Update":
         body = field(1, container.encode()) + field(
             2, any_message("types.containerd.io/opencontainers/runtime-spec/1/LinuxResources",

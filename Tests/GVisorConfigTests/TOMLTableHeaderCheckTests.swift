@@ -1,0 +1,37 @@
+import GVisorConfig
+import Testing
+
+/// Headers without a key abort toml++ (an assertion); they must come back as named syntax errors instead.
+struct TOMLTableHeaderCheckTests {
+    @Test(
+        arguments: [
+            ("[ = \"true\"\ndebug = true\n", 1, 3, "saw \"=\""),
+            ("root = \"/r\"\n\n  [ # comment\n", 3, 5, "saw \"#\""),
+            ("[[ =]]\n", 1, 4, "saw \"=\""),
+            ("a = 1\n[\n", 2, 2, "saw the end of the line"),
+            ("\u{FEFF}[.x]\n", 1, 3, "saw \".\""),
+        ])
+    func headersWithoutKeysAreNamedErrors(text: String, line: Int, column: Int, seen: String) {
+        #expect {
+            try RunscShimConfig.parse(text, file: "runsc.toml")
+        } throws: { error in
+            guard let error = error as? RunscTOMLError,
+                case .syntax(let message, let position) = error.problem
+            else { return false }
+            return message == "a table header must start with a key after \"[\", \(seen)"
+                && position == SourcePosition(line: line, column: column) && "\(error)".contains("runsc.toml")
+        }
+    }
+
+    /// Brackets inside values, strings and comments are not headers.
+    @Test(
+        arguments: [
+            "x = [\n  [ {a = 1} ],\n  [ ]\n]\n[runsc_config]\ndebug = \"true\"\n",
+            "s = \"\"\"\n[ = not a header \\\"\"\"\n\"\"\"\"\n[runsc_config]\n",
+            "l = '''\n[ ]\n'''\n# [ =\n\"[ =\" = 1\n['runsc_config']\n",
+            "t = { a = [ [ ] ] }\n[ runsc_config ]\n",
+        ])
+    func bracketsOutsideHeadersAreFine(text: String) throws {
+        _ = try RunscShimConfig.parse(text)
+    }
+}
