@@ -85,7 +85,7 @@ private struct RunscTOMLReader {
         if let position = position(ofFirstNULIn: text) {
             throw RunscTOMLError(.syntax("NUL characters are not allowed", position), file: file)
         }
-        if let (message, position) = TOMLTableHeaderCheck.firstProblem(in: text) {
+        if let (message, position) = TOMLAssertionCheck.firstProblem(in: text) {
             throw RunscTOMLError(.syntax(message, position), file: file)
         }
         do {

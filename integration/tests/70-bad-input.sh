@@ -76,6 +76,7 @@ bi_expect_refused() {
   before=$(bi_snapshot)
   out=$(bi_call "$address" "$method" "$id" "$json" 2>&1)
   [[ $out == code=[1-9]* ]] || { echo "$method of '$id' was not refused: $out"; return 1; }
+  echo "$method ${id:0:20}: $out"
   for text in "$@"; do
     [[ $out == *"$text"* ]] || { echo "$method of '$id': no '$text' in: $out"; return 1; }
   done

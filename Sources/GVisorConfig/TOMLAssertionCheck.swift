@@ -1,10 +1,12 @@
-/// Finds table headers that do not start with a key (`[ = 1`, `[]`, `[[ #`), which toml++ (inside TOMLKit) does
-/// not report but asserts on: a debug-built toml++ aborts the process, a release build has undefined behaviour.
-/// Found by the runsc-toml fuzzer; every such header is invalid TOML, so rejecting it first loses nothing.
+/// Finds what toml++ (inside TOMLKit) does not report but asserts on, found by the runsc-toml fuzzer: a table
+/// header that does not start with a key (`[ = 1`, `[]`), a bracket closed by the wrong kind (`a = [[}`), and a
+/// Unicode line separator (U+2028, U+2029, U+0085) outside strings and comments. A debug-built toml++ aborts the
+/// process on them and a release build has undefined behaviour; every such document is invalid TOML, so rejecting
+/// it first loses nothing.
 ///
-/// A small lexer: it skips comments and the four kinds of strings and counts brackets and braces, so a `[` that
-/// begins a line outside any value is a header, while one inside a multi-line array or string is not.
-enum TOMLTableHeaderCheck {
+/// A small lexer: it skips comments and the four kinds of strings and keeps a stack of open brackets and braces,
+/// so a `[` that begins a line outside any value is a header, while one inside a multi-line array or string is not.
+enum TOMLAssertionCheck {
     static func firstProblem(in text: String) -> (String, SourcePosition)? {
         var lexer = Lexer(Array(text.unicodeScalars))
         return lexer.run()
@@ -19,6 +21,8 @@ enum TOMLTableHeaderCheck {
         init(_ scalars: [Unicode.Scalar]) {
             self.scalars = scalars
         }
+
+        var position: SourcePosition { SourcePosition(line: line, column: column) }
 
         var current: Unicode.Scalar? { index < scalars.count ? scalars[index] : nil }
 
@@ -47,7 +51,7 @@ enum TOMLTableHeaderCheck {
         }
 
         mutating func run() -> (String, SourcePosition)? {
-            var depth = 0
+            var open: [(bracket: Unicode.Scalar, position: SourcePosition)] = []
             var atLineStart = true
             if current == "\u{FEFF}" { advance() }
             while let scalar = current {
@@ -64,16 +68,26 @@ enum TOMLTableHeaderCheck {
                     continue
                 case "\"", "'":
                     skipString(quote: scalar)
-                case "[":
-                    if atLineStart && depth == 0, let problem = checkHeader() { return problem }
-                    depth += 1
-                    advance()
-                case "{":
-                    depth += 1
+                case "[", "{":
+                    if scalar == "[", atLineStart, open.isEmpty, let problem = checkHeader() { return problem }
+                    open.append((scalar, position))
                     advance()
                 case "]", "}":
-                    depth = max(0, depth - 1)
+                    // A closer with nothing open is left to toml++, which reports it.
+                    if let last = open.popLast() {
+                        let expected: Unicode.Scalar = last.bracket == "[" ? "]" : "}"
+                        if scalar != expected {
+                            return (
+                                "expected \"\(expected)\" to close the \"\(last.bracket)\" of \(last.position), "
+                                    + "saw \"\(scalar)\"",
+                                position
+                            )
+                        }
+                    }
                     advance()
+                case "\u{2028}", "\u{2029}", "\u{85}":
+                    let code = "U+" + String(scalar.value, radix: 16, uppercase: true).leftPadded(to: 4)
+                    return ("\(code) (a line separator) is only allowed in strings and comments", position)
                 default:
                     advance()
                 }
@@ -140,5 +154,11 @@ enum TOMLTableHeaderCheck {
                 }
             }
         }
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        String(repeating: "0", count: max(0, width - count)) + self
     }
 }

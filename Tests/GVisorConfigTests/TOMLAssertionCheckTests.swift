@@ -2,7 +2,7 @@ import GVisorConfig
 import Testing
 
 /// Headers without a key abort toml++ (an assertion); they must come back as named syntax errors instead.
-struct TOMLTableHeaderCheckTests {
+struct TOMLAssertionCheckTests {
     @Test(
         arguments: [
             ("[ = \"true\"\ndebug = true\n", 1, 3, "saw \"=\""),
@@ -23,6 +23,25 @@ struct TOMLTableHeaderCheckTests {
         }
     }
 
+    @Test(
+        arguments: [
+            ("iin=[[}", 1, 7, "expected \"]\" to close the \"[\" of line 1, column 6, saw \"}\""),
+            ("a = { b = [ }\n", 1, 13, "expected \"]\" to close the \"[\" of line 1, column 11, saw \"}\""),
+            ("a = [\n 1, {x = 2 ]\n", 2, 12, "expected \"}\" to close the \"{\" of line 2, column 5, saw \"]\""),
+            ("a = [\u{2028}]\n", 1, 6, "U+2028 (a line separator) is only allowed in strings and comments"),
+            ("a = [ 1,\u{85} ]\n", 1, 9, "U+0085 (a line separator) is only allowed in strings and comments"),
+        ])
+    func mismatchedBracketsAndLineSeparatorsAreNamedErrors(text: String, line: Int, column: Int, message: String) {
+        #expect {
+            try RunscShimConfig.parse(text, file: "runsc.toml")
+        } throws: { error in
+            guard let error = error as? RunscTOMLError, case .syntax(let found, let position) = error.problem else {
+                return false
+            }
+            return found == message && position == SourcePosition(line: line, column: column)
+        }
+    }
+
     /// Brackets inside values, strings and comments are not headers.
     @Test(
         arguments: [
@@ -30,6 +49,7 @@ struct TOMLTableHeaderCheckTests {
             "s = \"\"\"\n[ = not a header \\\"\"\"\n\"\"\"\"\n[runsc_config]\n",
             "l = '''\n[ ]\n'''\n# [ =\n\"[ =\" = 1\n['runsc_config']\n",
             "t = { a = [ [ ] ] }\n[ runsc_config ]\n",
+            "c = \"\u{2028}]}\" # \u{2029} [ }\nd = '{'\n[runsc_config]\n",
         ])
     func bracketsOutsideHeadersAreFine(text: String) throws {
         _ = try RunscShimConfig.parse(text)
