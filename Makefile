@@ -16,7 +16,7 @@ PYPI_PACKAGES := kubernetes-validate==1.37.0
 # make fuzz: each target (ttrpc, runsc-toml, gvisor-config) runs FUZZ_RUNS inputs or FUZZ_SECONDS, whichever ends
 # first; with the defaults the total must reach 1,000,000 (a shorter FUZZ_SECONDS drops that check).
 FUZZ_SECONDS ?= 600
-FUZZ_RUNS ?= 400000
+FUZZ_RUNS ?= 350000
 FUZZ_MIN_TOTAL ?= $(if $(filter file,$(origin FUZZ_SECONDS)),1000000,0)
 BENCH_FLAGS ?=
 

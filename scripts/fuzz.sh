@@ -5,7 +5,7 @@
 #
 #   scripts/fuzz.sh [SECONDS] [extra libFuzzer flags...]
 #
-# Each target runs until FUZZ_RUNS inputs (default 400000) or SECONDS (default 60), whichever comes first;
+# Each target runs until FUZZ_RUNS inputs (default 350000) or SECONDS (default 60), whichever comes first;
 # FUZZ_TARGETS picks targets (default: ttrpc runsc-toml gvisor-config). At the end the per-target and total
 # execution counts are printed, read from libFuzzer's final stats; with FUZZ_MIN_TOTAL set, a smaller total fails.
 # Built with -sanitize=fuzzer (plus address unless FUZZ_SANITIZERS says otherwise) in its own scratch path,
@@ -22,7 +22,7 @@ cd "$(dirname "$0")/.."
 SWIFT="${SWIFT:-swift}"
 scratch=.build-fuzz
 sanitizers="${FUZZ_SANITIZERS:-fuzzer,address}"
-runs="${FUZZ_RUNS:-400000}"
+runs="${FUZZ_RUNS:-350000}"
 targets="${FUZZ_TARGETS:-ttrpc runsc-toml gvisor-config}"
 min_total="${FUZZ_MIN_TOTAL:-0}"
 flags=(-c release --scratch-path "$scratch" -Xswiftc "-sanitize=$sanitizers" -Xswiftc -DLIBFUZZER

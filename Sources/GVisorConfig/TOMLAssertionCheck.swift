@@ -53,8 +53,27 @@ enum TOMLAssertionCheck {
         mutating func run() -> (String, SourcePosition)? {
             var open: [(bracket: Unicode.Scalar, position: SourcePosition)] = []
             var atLineStart = true
+            var inHeader = false
+            var expectingValue = false
             if current == "\u{FEFF}" { advance() }
             while let scalar = current {
+                if expectingValue {
+                    switch scalar {
+                    case " ", "\t", "\r", "\n":
+                        advance()
+                        continue
+                    case "#":
+                        while let next = current, next != "\n" { advance() }
+                        continue
+                    case "\"", "'", "[", "{", "]", "}", ",", "\u{2028}", "\u{2029}", "\u{85}":
+                        expectingValue = false
+                    default:
+                        expectingValue = false
+                        if let problem = checkBareValue() { return problem }
+                        atLineStart = false
+                        continue
+                    }
+                }
                 switch scalar {
                 case "\n":
                     atLineStart = true
@@ -69,9 +88,13 @@ enum TOMLAssertionCheck {
                 case "\"", "'":
                     skipString(quote: scalar)
                 case "[", "{":
-                    if scalar == "[", atLineStart, open.isEmpty, let problem = checkHeader() { return problem }
+                    if scalar == "[", atLineStart, open.isEmpty {
+                        if let problem = checkHeader() { return problem }
+                        inHeader = true
+                    }
                     open.append((scalar, position))
                     advance()
+                    expectingValue = scalar == "[" && !inHeader
                 case "]", "}":
                     // A closer with nothing open is left to toml++, which reports it.
                     if let last = open.popLast() {
@@ -84,6 +107,13 @@ enum TOMLAssertionCheck {
                             )
                         }
                     }
+                    if open.isEmpty { inHeader = false }
+                    advance()
+                case "=":
+                    expectingValue = !inHeader
+                    advance()
+                case ",":
+                    expectingValue = !inHeader && open.last?.bracket == "["
                     advance()
                 case "\u{2028}", "\u{2029}", "\u{85}":
                     let code = "U+" + String(scalar.value, radix: 16, uppercase: true).leftPadded(to: 4)
@@ -94,6 +124,32 @@ enum TOMLAssertionCheck {
                 atLineStart = false
             }
             return nil
+        }
+
+        /// A value that is not a string, array or inline table: a boolean, number or date/time, up to the next
+        /// space, bracket, comma or comment (a date's space before its time belongs to it). toml++ picks a parser
+        /// from the first characters and asserts when the rest disagrees (`1979-05-27Tx`), so the whole token must
+        /// match TOML's grammar first.
+        mutating func checkBareValue() -> (String, SourcePosition)? {
+            let start = position
+            var token = ""
+            func isTerminator(_ scalar: Unicode.Scalar) -> Bool {
+                " \t\r\n]},#".unicodeScalars.contains(scalar)
+            }
+            while let scalar = current, !isTerminator(scalar) {
+                token.unicodeScalars.append(scalar)
+                advance()
+                if current == " ", TOMLValueGrammar.isDate(token), let next = peek(1), ("0"..."9").contains(next) {
+                    token.unicodeScalars.append(" ")
+                    advance()
+                }
+            }
+            guard !TOMLValueGrammar.isValue(token) else { return nil }
+            return (
+                "invalid value \(JSONText.quoted(token)): expected a string, number, boolean, date or time, array or "
+                    + "inline table",
+                start
+            )
         }
 
         /// At a header's `[`: the key must start after `[` or `[[` and blanks. Leaves the index unchanged.
@@ -160,5 +216,97 @@ enum TOMLAssertionCheck {
 extension String {
     fileprivate func leftPadded(to width: Int) -> String {
         String(repeating: "0", count: max(0, width - count)) + self
+    }
+}
+
+/// TOML 1.0's grammar for the values that are neither strings nor containers.
+enum TOMLValueGrammar {
+    static func isValue(_ token: String) -> Bool {
+        let s = Array(token.unicodeScalars)
+        return token == "true" || token == "false" || isInteger(s) || isFloat(s) || isDateTime(s)
+    }
+
+    static func isDate(_ token: String) -> Bool { isDate(Array(token.unicodeScalars)[...]) }
+
+    private static func isDigit(_ c: Unicode.Scalar) -> Bool { ("0"..."9").contains(c) }
+
+    /// Digits of a kind, each `_` between two digits.
+    private static func isDigits(_ s: ArraySlice<Unicode.Scalar>, _ digit: (Unicode.Scalar) -> Bool) -> Bool {
+        guard let first = s.first, let last = s.last, digit(first), digit(last) else { return false }
+        var previousUnderscore = false
+        for c in s {
+            if c == "_" {
+                if previousUnderscore { return false }
+                previousUnderscore = true
+            } else if digit(c) {
+                previousUnderscore = false
+            } else {
+                return false
+            }
+        }
+        return true
+    }
+
+    private static func dropSign(_ s: ArraySlice<Unicode.Scalar>) -> ArraySlice<Unicode.Scalar> {
+        s.first == "+" || s.first == "-" ? s.dropFirst() : s
+    }
+
+    /// An unsigned decimal integer without leading zeros.
+    private static func isDecimal(_ s: ArraySlice<Unicode.Scalar>) -> Bool {
+        isDigits(s, isDigit) && (s.first != "0" || s.count == 1)
+    }
+
+    private static func isInteger(_ s: [Unicode.Scalar]) -> Bool {
+        if s.count > 2, s[0] == "0" {
+            let body = s[2...]
+            switch s[1] {
+            case "x": return isDigits(body) { isDigit($0) || ("a"..."f").contains($0) || ("A"..."F").contains($0) }
+            case "o": return isDigits(body) { ("0"..."7").contains($0) }
+            case "b": return isDigits(body) { $0 == "0" || $0 == "1" }
+            default: break
+            }
+        }
+        return isDecimal(dropSign(s[...]))
+    }
+
+    private static func isFloat(_ s: [Unicode.Scalar]) -> Bool {
+        let unsigned = dropSign(s[...])
+        if unsigned.elementsEqual("inf".unicodeScalars) || unsigned.elementsEqual("nan".unicodeScalars) { return true }
+        let exponentIndex = unsigned.firstIndex { $0 == "e" || $0 == "E" }
+        let mantissa = unsigned[..<(exponentIndex ?? unsigned.endIndex)]
+        let dot = mantissa.firstIndex(of: ".")
+        guard isDecimal(mantissa[..<(dot ?? mantissa.endIndex)]) else { return false }
+        if let dot, !isDigits(mantissa[(dot + 1)...], isDigit) { return false }
+        if let exponentIndex, !isDigits(dropSign(unsigned[(exponentIndex + 1)...]), isDigit) { return false }
+        return dot != nil || exponentIndex != nil
+    }
+
+    private static func isFixed(_ s: ArraySlice<Unicode.Scalar>, _ pattern: String) -> Bool {
+        s.count == pattern.unicodeScalars.count
+            && zip(s, pattern.unicodeScalars).allSatisfy { c, p in p == "d" ? isDigit(c) : c == p }
+    }
+
+    private static func isDate(_ s: ArraySlice<Unicode.Scalar>) -> Bool { isFixed(s, "dddd-dd-dd") }
+
+    /// `HH:MM:SS` with an optional fraction.
+    private static func isTime(_ s: ArraySlice<Unicode.Scalar>) -> Bool {
+        guard s.count >= 8, isFixed(s.prefix(8), "dd:dd:dd") else { return false }
+        let rest = s.dropFirst(8)
+        return rest.isEmpty || (rest.first == "." && rest.count > 1 && rest.dropFirst().allSatisfy(isDigit))
+    }
+
+    private static func isDateTime(_ s: [Unicode.Scalar]) -> Bool {
+        let all = s[...]
+        if isDate(all) || isTime(all) { return true }
+        guard s.count > 11, isDate(all.prefix(10)), ["T", "t", " "].contains(s[10]) else { return false }
+        var time = all.dropFirst(11)
+        if time.last == "Z" || time.last == "z" {
+            time = time.dropLast()
+        } else if time.count > 6, isFixed(time.suffix(6).dropFirst(), "dd:dd"),
+            let sign = time.suffix(6).first, sign == "+" || sign == "-"
+        {
+            time = time.dropLast(6)
+        }
+        return isTime(time)
     }
 }

@@ -42,6 +42,47 @@ struct TOMLAssertionCheckTests {
         }
     }
 
+    @Test(
+        arguments: [
+            ("io_uid = 1979-05-27Troot07:32:00Z\n", 1, 10, "1979-05-27Troot07:32:00Z"),
+            ("a = [1, 2x]\n", 1, 9, "2x"),
+            ("[t]\nb = { c = 0x }\n", 2, 11, "0x"),
+            ("d = 1__0\n", 1, 5, "1__0"),
+            ("e = 07\n", 1, 5, "07"),
+            ("f = 1.\n", 1, 5, "1."),
+            ("g = 1979-05-27T07:32\n", 1, 5, "1979-05-27T07:32"),
+            ("h = True\n", 1, 5, "True"),
+        ])
+    func malformedBareValuesAreNamedErrors(text: String, line: Int, column: Int, token: String) {
+        #expect {
+            try RunscShimConfig.parse(text, file: "runsc.toml")
+        } throws: { error in
+            guard let error = error as? RunscTOMLError, case .syntax(let found, let position) = error.problem else {
+                return false
+            }
+            return found.hasPrefix("invalid value \"\(token)\": expected a string, number")
+                && position == SourcePosition(line: line, column: column)
+        }
+    }
+
+    /// Every kind of TOML value passes the check (and toml++ reads it).
+    @Test func everyValueKindPasses() throws {
+        let text = #"""
+            b1 = true
+            b2 = false
+            i = [0, +1, -2, 1_000, 0xDEAD_beef, 0o755, 0b1010]
+            f = [1.0, -0.5, 3e10, 6.626e-34, 1_000.000_1, 1E+2, inf, -inf, +nan, 0.0]
+            d = [1979-05-27T07:32:00Z, 1979-05-27t07:32:00.999-07:00, 1979-05-27 07:32:00, 1979-05-27, 07:32:00.5]
+            t = { x = 1, y = [ "a", 'b', """c""", '''d''' ], z = { } }
+            [[a.b]]
+            "q.k" = 2 # ]
+            [runsc_config]
+            debug = true
+            """#
+        let loaded = try RunscShimConfig.parse(text)
+        #expect(loaded.config.runscConfig == ["debug": "true"])
+    }
+
     /// Brackets inside values, strings and comments are not headers.
     @Test(
         arguments: [
