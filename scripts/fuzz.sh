@@ -5,7 +5,8 @@
 #
 #   scripts/fuzz.sh [SECONDS] [extra libFuzzer flags...]
 #
-# Each target runs until FUZZ_RUNS inputs (default 350000) or SECONDS (default 60), whichever comes first;
+# Each target runs until FUZZ_RUNS inputs (default 450000; FUZZ_RUNS_<TARGET>, e.g. FUZZ_RUNS_GVISOR_CONFIG, sets one
+# target's) or SECONDS (default 60), whichever comes first;
 # FUZZ_TARGETS picks targets (default: ttrpc runsc-toml gvisor-config). At the end the per-target and total
 # execution counts are printed, read from libFuzzer's final stats; with FUZZ_MIN_TOTAL set, a smaller total fails.
 # Built with -sanitize=fuzzer (plus address unless FUZZ_SANITIZERS says otherwise) in its own scratch path,
@@ -22,7 +23,7 @@ cd "$(dirname "$0")/.."
 SWIFT="${SWIFT:-swift}"
 scratch=.build-fuzz
 sanitizers="${FUZZ_SANITIZERS:-fuzzer,address}"
-runs="${FUZZ_RUNS:-350000}"
+default_runs="${FUZZ_RUNS:-450000}"
 targets="${FUZZ_TARGETS:-ttrpc runsc-toml gvisor-config}"
 min_total="${FUZZ_MIN_TOTAL:-0}"
 flags=(-c release --scratch-path "$scratch" -Xswiftc "-sanitize=$sanitizers" -Xswiftc -DLIBFUZZER
@@ -51,6 +52,8 @@ for name in $targets; do
     # with them, which still catches a leak of ours on every input the fuzzer found interesting.
     leaks=()
     [ "$name" = ttrpc ] || leaks=(-detect_leaks=0)
+    override="FUZZ_RUNS_$(echo "$name" | tr 'a-z-' 'A-Z_')"
+    runs="${!override:-$default_runs}"
     echo "fuzz: $name for up to $runs inputs or ${seconds}s (sanitizers: $sanitizers)"
     t0=$SECONDS
     rc=0
