@@ -74,7 +74,9 @@ private struct RunscTOMLReader {
                 config.runscConfig = try runscConfig(value)
             default:
                 let known = RunscShimConfig.knownKeys.joined(separator: ", ")
-                warnings.append(RunscTOMLWarning(key: key, message: "unknown key, ignored (known keys: \(known))"))
+                // Quoted as in TOML, so an empty or odd key still reads as a key.
+                warnings.append(
+                    RunscTOMLWarning(key: TOMLText.key(key), message: "unknown key, ignored (known keys: \(known))"))
             }
         }
         return RunscShimConfig.Loaded(config: config, warnings: warnings)
