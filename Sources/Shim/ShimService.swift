@@ -92,14 +92,13 @@ public final class ShimService: TaskService {
         try hardenBundle(id: id, bundle: bundle, config: config)  // Hardening: ShimService+Hardening.swift
         let isSubcontainer: Bool
         switch SpecAnnotations.read(bundle: bundle) {
-        case .found(let spec):
-            isSubcontainer = spec.isSubcontainer
-            if request.rootfs.isEmpty { try Self.checkUnmountedRoot(bundle: bundle, path: spec.root?.path) }
+        case .found(let spec): isSubcontainer = spec.isSubcontainer
         case .missing: throw TTRPCError.invalidArgument("\(bundle)/config.json: cannot read the OCI runtime spec")
         case .invalid(let message): throw TTRPCError.invalidArgument(message)
         }
         config = try await prepareNVProxy(config, bundle: bundle, id: id)  // nvproxy (issue 9)
 
+        if request.rootfs.isEmpty { try Self.checkUnmountedRoot(bundle: bundle) }  // Bad input (issue 11)
         let rootfs = "\(bundle)/rootfs"
         if mkdir(rootfs, 0o711) != 0 && errno != EEXIST {
             throw TTRPCError.internal("create \(rootfs): \(String(cString: strerror(errno)))")
@@ -187,8 +186,9 @@ public final class ShimService: TaskService {
 
     /// Without rootfs mounts runsc serves the spec's `root.path` as it is, so it must be a directory with content;
     /// otherwise runsc would boot an empty root and fail later, at Start, with a message about the command.
-    static func checkUnmountedRoot(bundle: String, path: String?) throws {
-        let path = path.flatMap { $0.isEmpty ? nil : $0 } ?? "rootfs"
+    static func checkUnmountedRoot(bundle: String) throws {
+        guard case .found(let spec) = SpecAnnotations.read(bundle: bundle) else { return }  // Create checked it
+        let path = spec.root?.path.flatMap { $0.isEmpty ? nil : $0 } ?? "rootfs"
         let resolved = path.hasPrefix("/") ? path : "\(bundle)/\(path)"
         let problem: String?
         if let directory = opendir(resolved) {
