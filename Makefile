@@ -13,7 +13,13 @@ PROTO_PACKAGES := protobuf-compiler golang-github-containerd-containerd-dev gola
 # PyPI packages, in a virtual environment that `make deps` creates (manifest schema validation, issue 8).
 VALIDATE_VENV := .venv-validate
 PYPI_PACKAGES := kubernetes-validate==1.37.0
-FUZZ_SECONDS ?= 60
+# make fuzz: each target (ttrpc, runsc-toml, gvisor-config) runs FUZZ_RUNS inputs or FUZZ_SECONDS, whichever ends
+# first; the YAML decoder is ~8x slower per input, so it gets fewer. With the defaults the total must reach 1,050,000
+# >= 1,000,000 (a shorter FUZZ_SECONDS drops that check).
+FUZZ_SECONDS ?= 600
+FUZZ_RUNS ?= 450000
+FUZZ_RUNS_GVISOR_CONFIG ?= 150000
+FUZZ_MIN_TOTAL ?= $(if $(filter file,$(origin FUZZ_SECONDS)),1000000,0)
 BENCH_FLAGS ?=
 
 .PHONY: help deps build release check-static test unit-test integration-test verify lint format \
@@ -104,8 +110,8 @@ protos: ## Regenerate the committed Swift protobuf code.
 	@scripts/install-deps.sh $(PROTO_PACKAGES)
 	scripts/gen-protos.sh
 
-fuzz: ## Fuzz the ttrpc frame decoder and request parsing (libFuzzer), FUZZ_SECONDS long.
-	scripts/fuzz.sh $(FUZZ_SECONDS)
+fuzz: ## libFuzzer over the ttrpc frame decoder, runsc.toml and GVisorConfiguration parsers (>= 1,000,000 inputs).
+	FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_RUNS_GVISOR_CONFIG=$(FUZZ_RUNS_GVISOR_CONFIG) FUZZ_MIN_TOTAL=$(FUZZ_MIN_TOTAL) scripts/fuzz.sh $(FUZZ_SECONDS)
 
 bench: bench-ttrpc bench-shim bench-cri bench-controller ## Benchmarks (reports, not gates): ttrpc, the shim and CRI pods against their peers, the controller.
 

@@ -112,6 +112,13 @@ let package = Package(
         .executableTarget(
             name: "ttrpc-fuzz", dependencies: ["TTRPC", "ShimAPI"] + nio, path: "Fuzz/ttrpc-fuzz",
             swiftSettings: strict),
+        // The configuration parsers under libFuzzer (issue 11): runsc.toml and GVisorConfiguration documents.
+        .executableTarget(
+            name: "runsc-toml-fuzz", dependencies: ["GVisorConfig"], path: "Fuzz/runsc-toml-fuzz",
+            swiftSettings: strict),
+        .executableTarget(
+            name: "gvisor-config-fuzz", dependencies: ["GVisorConfig"], path: "Fuzz/gvisor-config-fuzz",
+            swiftSettings: strict),
 
         .testTarget(
             name: "TTRPCTests",

@@ -4,7 +4,7 @@
     import Foundation
 #endif
 
-#if TTRPC_FUZZING
+#if LIBFUZZER
     /// libFuzzer's per-input callback.
     @_cdecl("LLVMFuzzerTestOneInput")
     public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {

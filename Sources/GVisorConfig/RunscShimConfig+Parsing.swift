@@ -16,16 +16,23 @@ extension RunscShimConfig {
 
     /// Reads and parses a runsc.toml file; every error names the file.
     public static func load(contentsOfFile path: String) throws(RunscTOMLError) -> Loaded {
-        let bytes: [UInt8]
+        try parse(bytes: readBytes(path), file: path)
+    }
+
+    static func readBytes(_ path: String) throws(RunscTOMLError) -> [UInt8] {
         do {
-            bytes = try ConfigFile.readBytes(path)
+            return try ConfigFile.readBytes(path)
         } catch {
             throw RunscTOMLError(.unreadableFile(error.reason), file: path)
         }
+    }
+
+    /// Parses a file's bytes, which must be UTF-8.
+    static func parse(bytes: [UInt8], file: String) throws(RunscTOMLError) -> Loaded {
         guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw RunscTOMLError(.invalidUTF8, file: path)
+            throw RunscTOMLError(.invalidUTF8, file: file)
         }
-        return try parse(text, file: path)
+        return try parse(text, file: file)
     }
 }
 
@@ -67,7 +74,9 @@ private struct RunscTOMLReader {
                 config.runscConfig = try runscConfig(value)
             default:
                 let known = RunscShimConfig.knownKeys.joined(separator: ", ")
-                warnings.append(RunscTOMLWarning(key: key, message: "unknown key, ignored (known keys: \(known))"))
+                // Quoted as in TOML, so an empty or odd key still reads as a key.
+                warnings.append(
+                    RunscTOMLWarning(key: TOMLText.key(key), message: "unknown key, ignored (known keys: \(known))"))
             }
         }
         return RunscShimConfig.Loaded(config: config, warnings: warnings)
@@ -77,6 +86,9 @@ private struct RunscTOMLReader {
         // toml++ reads a C string, so a NUL would silently end the document early; TOML forbids it anyway.
         if let position = position(ofFirstNULIn: text) {
             throw RunscTOMLError(.syntax("NUL characters are not allowed", position), file: file)
+        }
+        if let (message, position) = TOMLAssertionCheck.firstProblem(in: text) {
+            throw RunscTOMLError(.syntax(message, position), file: file)
         }
         do {
             return try TOMLTable(string: text)

@@ -32,6 +32,8 @@ public final class ShimService: TaskService {
     let log: ShimLog
     let table: ContainerTable
     let oomWatcher: OOMWatcher
+    /// runsc.toml parsed once per content: TOMLKit leaks every document it parses.
+    let configCache = RunscShimConfigCache()
     private let onIdleShutdown: @Sendable () -> Void
 
     public init(
@@ -57,7 +59,7 @@ public final class ShimService: TaskService {
         -> Containerd_Task_V2_CreateTaskResponse
     {
         let id: ContainerID
-        do { id = try ContainerID(request.id) } catch { throw TTRPCError.invalidArgument("\(error)") }
+        do { id = try ContainerID(request.id) } catch { throw TTRPCError.invalidArgument("id: \(error)") }
         guard !request.bundle.isEmpty, request.bundle.hasPrefix("/") else {
             throw TTRPCError.invalidArgument("bundle: expected an absolute path, got \"\(request.bundle)\"")
         }
@@ -101,6 +103,7 @@ public final class ShimService: TaskService {
         try preparePodSpec(bundle: bundle, id: id)  // CRI pods: ShimService+Pod.swift
         config = try await prepareNVProxy(config, bundle: bundle, id: id)  // nvproxy (issue 9)
 
+        if request.rootfs.isEmpty { try Self.checkUnmountedRoot(bundle: bundle) }  // Bad input (issue 11)
         let rootfs = "\(bundle)/rootfs"
         if mkdir(rootfs, 0o711) != 0 && errno != EEXIST {
             throw TTRPCError.internal("create \(rootfs): \(String(cString: strerror(errno)))")
@@ -182,6 +185,33 @@ public final class ShimService: TaskService {
             oomWatcher: watchedForOOM ? oomWatcher : nil, sandbox: sandbox)
     }
 
+    /// Without rootfs mounts runsc serves the spec's `root.path` as it is, so it must be a directory with content;
+    /// otherwise runsc would boot an empty root and fail later, at Start, with a message about the command.
+    static func checkUnmountedRoot(bundle: String) throws {
+        guard case .found(let spec) = SpecAnnotations.read(bundle: bundle) else { return }  // Create checked it
+        let path = spec.root?.path.flatMap { $0.isEmpty ? nil : $0 } ?? "rootfs"
+        let resolved = path.hasPrefix("/") ? path : "\(bundle)/\(path)"
+        let problem: String?
+        if let directory = opendir(resolved) {
+            defer { closedir(directory) }
+            var isEmpty = true
+            while isEmpty, let entry = readdir(directory) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                    String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+                }
+                isEmpty = name == "." || name == ".."
+            }
+            problem = isEmpty ? "is an empty directory" : nil
+        } else {
+            problem = "cannot be opened: \(String(cString: strerror(errno)))"
+        }
+        if let problem {
+            throw TTRPCError.invalidArgument(
+                "rootfs: no rootfs mounts were given and \(resolved) (root.path in \(bundle)/config.json) \(problem); "
+                    + "expected a directory holding the container's root filesystem")
+        }
+    }
+
     /// runsc.toml from the runtime options (`runtimeoptions.v1.Options.config_path`), or the default.
     func loadConfig(options: Google_Protobuf_Any?) throws -> RunscShimConfig {
         var path = settings.defaultConfigPath
@@ -204,7 +234,7 @@ public final class ShimService: TaskService {
         }
         guard explicit || access(path, F_OK) == 0 else { return withLogRoot(RunscShimConfig()) }
         do {
-            let loaded = try RunscShimConfig.load(contentsOfFile: path)
+            let loaded = try configCache.load(contentsOfFile: path)
             for warning in loaded.warnings { log.warning("runsc.toml", [("file", path), ("warning", "\(warning)")]) }
             return withLogRoot(loaded.config)
         } catch {

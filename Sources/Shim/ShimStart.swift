@@ -122,9 +122,14 @@ public enum CRIAnnotations {
     public static let crioSandboxID = "io.kubernetes.cri-o.SandboxID"
 }
 
-/// The part of a bundle's OCI spec the shim reads before runsc does: its CRI annotations.
+/// The part of a bundle's OCI spec the shim reads before runsc does: its CRI annotations and root path.
 struct SpecAnnotations: Decodable {
     var annotations: [String: String]?
+    var root: Root?
+
+    struct Root: Decodable {
+        var path: String?
+    }
 
     enum ReadResult {
         case found(SpecAnnotations)

@@ -158,6 +158,14 @@ struct RunscShimConfigTests {
         #expect(loaded.config.runscFlags == ["--debug=true"])
     }
 
+    /// Found by the runsc-toml fuzzer: an empty key gave a warning that named no key at all.
+    @Test("unknown keys are named as TOML writes them")
+    func unknownKeysAreQuoted() throws {
+        let loaded = try RunscShimConfig.parse("\"\" = \"y\"\n\"a b\" = 1\n")
+        #expect(loaded.warnings.map(\.key) == ["\"\"", "\"a b\""])
+        #expect(loaded.warnings.map(\.description).allSatisfy { $0.hasPrefix("\"") })
+    }
+
     @Test func hibernateServerIsAcceptedAndIgnoredWithANote() throws {
         let on = try RunscShimConfig.parse("enable_hibernate_server = true\n")
         #expect(

@@ -53,7 +53,7 @@ struct ShimServiceTests {
     @Test(arguments: ["../etc", "a/b", "", String(repeating: "x", count: 77)])
     func badIDsAreInvalidArguments(id: String) async throws {
         try await withService { service in
-            await expectCode(.invalidArgument, containing: "container id") {
+            await expectCode(.invalidArgument, containing: "id: container id") {
                 _ = try await service.create(
                     .with {
                         $0.id = id; $0.bundle = "/tmp/nonexistent"
@@ -87,6 +87,46 @@ struct ShimServiceTests {
             await expectCode(.invalidArgument, containing: "containerd.runc.v1.Options") {
                 _ = try await service.create(createRequest(id: "c2", options: any), context: context())
             }
+        }
+    }
+
+    /// Without rootfs mounts the spec's root must hold something; runsc would otherwise boot an empty root.
+    @Test(arguments: ["missing", "empty"])
+    func unmountedRootMustHoldAFileSystem(kind: String) async throws {
+        let bundle = "/tmp/shim-service-test-root-\(getpid())-\(kind)"
+        let toml = "\(bundle).toml"
+        try makeDirectories(bundle, mode: 0o755)
+        defer {
+            rmdir("\(bundle)/rootfs")
+            unlink("\(bundle)/config.json")
+            rmdir(bundle)
+            unlink(toml)
+        }
+        if kind == "empty" { try makeDirectories("\(bundle)/rootfs", mode: 0o755) }
+        try ConfigFile.writeAtomically(#"{"ociVersion":"1.0.2","root":{"path":"rootfs"}}"#, to: "\(bundle)/config.json")
+        try ConfigFile.writeAtomically("root = \"\(bundle)/runsc-root\"\n", to: toml)
+        try await withService { service in
+            var options = Runtimeoptions_V1_Options()
+            options.configPath = toml
+            var request = createRequest(id: "c3", options: try TypeURL.pack(options))
+            request.bundle = bundle
+            let problem = kind == "empty" ? "is an empty directory" : "cannot be opened"
+            await expectCode(.invalidArgument, containing: "rootfs: no rootfs mounts were given and \(bundle)/rootfs") {
+                _ = try await service.create(request, context: context())
+            }
+            await expectCode(.invalidArgument, containing: problem) {
+                _ = try await service.create(request, context: context())
+            }
+        }
+        #expect(access("\(bundle)/runsc-root", F_OK) != 0, "runsc state left behind")
+    }
+
+    @Test(arguments: [0, 65, 9999] as [UInt32])
+    func invalidSignalsAreNamed(signal: UInt32) {
+        #expect {
+            try Container.checkSignal(signal)
+        } throws: { error in
+            "\(error)".contains("invalid signal \(signal): expected a signal number from 1 to 64")
         }
     }
 

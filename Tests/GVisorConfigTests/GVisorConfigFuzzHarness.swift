@@ -1,0 +1,1 @@
+../../Fuzz/gvisor-config-fuzz/GVisorConfigFuzzHarness.swift

@@ -1,0 +1,1 @@
+../../Fuzz/runsc-toml-fuzz/RunscTOMLFuzzHarness.swift
