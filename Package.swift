@@ -109,15 +109,17 @@ let package = Package(
         .executableTarget(
             name: "shim-state-bench", dependencies: ["ShimAPI", "TTRPC"], path: "Benchmarks/shim-state-bench",
             swiftSettings: strict),
+        // libFuzzer's driver or a replay of inputs, shared by every fuzz target.
+        .target(name: "FuzzSupport", path: "Fuzz/FuzzSupport", swiftSettings: strict),
         .executableTarget(
-            name: "ttrpc-fuzz", dependencies: ["TTRPC", "ShimAPI"] + nio, path: "Fuzz/ttrpc-fuzz",
+            name: "ttrpc-fuzz", dependencies: ["FuzzSupport", "TTRPC", "ShimAPI"] + nio, path: "Fuzz/ttrpc-fuzz",
             swiftSettings: strict),
         // The configuration parsers under libFuzzer (issue 11): runsc.toml and GVisorConfiguration documents.
         .executableTarget(
-            name: "runsc-toml-fuzz", dependencies: ["GVisorConfig"], path: "Fuzz/runsc-toml-fuzz",
+            name: "runsc-toml-fuzz", dependencies: ["FuzzSupport", "GVisorConfig"], path: "Fuzz/runsc-toml-fuzz",
             swiftSettings: strict),
         .executableTarget(
-            name: "gvisor-config-fuzz", dependencies: ["GVisorConfig"], path: "Fuzz/gvisor-config-fuzz",
+            name: "gvisor-config-fuzz", dependencies: ["FuzzSupport", "GVisorConfig"], path: "Fuzz/gvisor-config-fuzz",
             swiftSettings: strict),
 
         .testTarget(

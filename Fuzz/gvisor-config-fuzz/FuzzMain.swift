@@ -1,62 +1,17 @@
-#if canImport(FoundationEssentials)
-    import FoundationEssentials
-#else
-    import Foundation
-#endif
+import FuzzSupport
 
 #if LIBFUZZER
-    /// libFuzzer's per-input callback.
-    @_cdecl("LLVMFuzzerTestOneInput")
-    public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-        GVisorConfigFuzzHarness.run(size == 0 ? [] : Array(UnsafeBufferPointer(start: data, count: size)))
-        return 0
-    }
-
-    @_extern(c, "LLVMFuzzerRunDriver")
-    func runFuzzerDriver(
-        _ argc: UnsafeMutablePointer<CInt>,
-        _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-        _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
-    ) -> CInt
-
-    /// SwiftPM links executables with `main` aliased to `<module>_main`, so libFuzzer's own `main` never runs;
-    /// this is that entry point, handing control to libFuzzer's driver.
     @_cdecl("gvisor_config_fuzz_main")
     public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-        var argc = argc
-        var argv = argv
-        return runFuzzerDriver(&argc, &argv, fuzzOneInput)
+        FuzzEntry.runDriver(argc: argc, argv: argv, harness: { _ = GVisorConfigFuzzHarness.run($0) })
     }
 #else
-    /// Without libFuzzer: replays inputs (files, or every file in a directory) through the harness, e.g. a crash
-    /// artifact after its fix.
     @main
     struct FuzzReplay {
         static func main() throws {
-            let arguments = Array(CommandLine.arguments.dropFirst())
-            if arguments.isEmpty || arguments.contains("--help") {
-                throw ReplayError(description: "usage: gvisor-config-fuzz INPUT... (files or directories to replay)")
-            }
-            for path in try arguments.flatMap(expand) {
-                guard let data = FileManager.default.contents(atPath: path) else {
-                    throw ReplayError(description: "cannot read \(path)")
-                }
-                GVisorConfigFuzzHarness.run(Array(data))
-                print("ok \(path) (\(data.count) bytes)")
-            }
-        }
-
-        private static func expand(_ path: String) throws -> [String] {
-            var isDirectory = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw ReplayError(description: "\(path): no such file or directory")
-            }
-            guard isDirectory else { return [path] }
-            return try FileManager.default.contentsOfDirectory(atPath: path).sorted().map { path + "/" + $0 }
+            try FuzzEntry.replay(
+                tool: "gvisor-config-fuzz", arguments: Array(CommandLine.arguments.dropFirst()),
+                harness: { _ = GVisorConfigFuzzHarness.run($0) })
         }
     }
 #endif
-
-struct ReplayError: Error, CustomStringConvertible {
-    var description: String
-}

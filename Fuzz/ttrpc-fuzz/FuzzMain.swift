@@ -1,72 +1,24 @@
-#if canImport(FoundationEssentials)
-    import FoundationEssentials
-#else
-    import Foundation
-#endif
+import FuzzSupport
 
 #if LIBFUZZER
-    /// libFuzzer's per-input callback.
-    @_cdecl("LLVMFuzzerTestOneInput")
-    public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-        FuzzHarness.run(size == 0 ? [] : Array(UnsafeBufferPointer(start: data, count: size)))
-        return 0
-    }
-
-    @_extern(c, "LLVMFuzzerRunDriver")
-    func runFuzzerDriver(
-        _ argc: UnsafeMutablePointer<CInt>,
-        _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-        _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
-    ) -> CInt
-
-    /// SwiftPM links executables with `main` aliased to `<module>_main`, so libFuzzer's own `main` never runs;
-    /// this is that entry point, handing control to libFuzzer's driver.
     @_cdecl("ttrpc_fuzz_main")
     public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-        var argc = argc
-        var argv = argv
-        return runFuzzerDriver(&argc, &argv, fuzzOneInput)
+        FuzzEntry.runDriver(argc: argc, argv: argv, harness: FuzzHarness.run)
     }
 #else
-    /// Without libFuzzer: replays inputs (files, or every file in a directory) through the harness, e.g. a crash
-    /// artifact after a fix; `--write-seeds DIR` writes the seed corpus.
+    /// Also `--write-seeds DIR`: writes the seed corpus.
     @main
     struct FuzzReplay {
         static func main() throws {
-            var arguments = Array(CommandLine.arguments.dropFirst())
+            let arguments = Array(CommandLine.arguments.dropFirst())
             if arguments.first == "--write-seeds" {
-                guard arguments.count == 2 else { throw UsageError() }
+                guard arguments.count == 2 else {
+                    throw FuzzReplayError(description: "usage: ttrpc-fuzz --write-seeds DIR")
+                }
                 try SeedCorpus.write(to: arguments[1])
                 return
             }
-            if arguments.isEmpty || arguments.contains("--help") { throw UsageError() }
-            arguments = try arguments.flatMap(expand)
-            for path in arguments {
-                guard let data = FileManager.default.contents(atPath: path) else {
-                    throw ReplayError(description: "cannot read \(path)")
-                }
-                FuzzHarness.run(Array(data))
-                print("ok \(path) (\(data.count) bytes)")
-            }
-        }
-
-        private static func expand(_ path: String) throws -> [String] {
-            var isDirectory = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw ReplayError(description: "\(path): no such file or directory")
-            }
-            guard isDirectory else { return [path] }
-            return try FileManager.default.contentsOfDirectory(atPath: path).sorted().map { path + "/" + $0 }
-        }
-    }
-
-    struct UsageError: Error, CustomStringConvertible {
-        var description: String {
-            "usage: ttrpc-fuzz INPUT... (files or directories to replay) | ttrpc-fuzz --write-seeds DIR"
+            try FuzzEntry.replay(tool: "ttrpc-fuzz", arguments: arguments, harness: FuzzHarness.run)
         }
     }
 #endif
-
-struct ReplayError: Error, CustomStringConvertible {
-    var description: String
-}

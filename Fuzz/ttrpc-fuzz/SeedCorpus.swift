@@ -1,3 +1,4 @@
+import FuzzSupport
 import NIOCore
 import ShimAPI
 import SwiftProtobuf
@@ -16,7 +17,7 @@ enum SeedCorpus {
         for (name, bytes) in try seeds() {
             let path = directory + "/" + name
             guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {
-                throw ReplayError(description: "cannot write \(path)")
+                throw FuzzReplayError(description: "cannot write \(path)")
             }
             print("wrote \(path) (\(bytes.count) bytes)")
         }
