@@ -60,6 +60,10 @@ def parse(data):
         elif kind == 2:
             length, i = read_varint(data, i)
             value = data[i:i + length]; i += length
+        elif kind == 5:
+            value, i = data[i:i + 4], i + 4
+        elif kind == 1:
+            value, i = data[i:i + 8], i + 8
         else:
             raise ValueError(f"unsupported wire type {kind}")
         fields[number] = value

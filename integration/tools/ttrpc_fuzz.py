@@ -24,55 +24,12 @@ import struct
 import sys
 import time
 
+# Protobuf encoding helpers shared with the plain client (same directory).
+from ttrpc_call import field, parse  # noqa: E402
+
 TASK = b"containerd.task.v2.Task"
 READ_ONLY = [b"State", b"Pids", b"Stats", b"Connect"]
 MAX = 4 << 20
-
-
-def varint(n):
-    out = bytearray()
-    while True:
-        byte = n & 0x7F
-        n >>= 7
-        out.append(byte | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-def field(number, data):
-    return varint(number << 3 | 2) + varint(len(data)) + data
-
-
-def read_varint(data, i):
-    value, shift = 0, 0
-    while True:
-        b = data[i]
-        i += 1
-        value |= (b & 0x7F) << shift
-        shift += 7
-        if not b & 0x80:
-            return value, i
-
-
-def parse(data):
-    fields, i = {}, 0
-    while i < len(data):
-        key, i = read_varint(data, i)
-        number, kind = key >> 3, key & 7
-        if kind == 0:
-            value, i = read_varint(data, i)
-        elif kind == 2:
-            length, i = read_varint(data, i)
-            value = data[i:i + length]
-            i += length
-        elif kind == 5:
-            value, i = data[i:i + 4], i + 4
-        elif kind == 1:
-            value, i = data[i:i + 8], i + 8
-        else:
-            raise ValueError(f"unsupported wire type {kind}")
-        fields[number] = value
-    return fields
 
 
 def header(length, stream, kind=1, flags=0):
