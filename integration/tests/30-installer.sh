@@ -96,7 +96,7 @@ inst_ctr_run() {
 inst_cri_run() {
   [ -x "$INST_CRI_PYTHON" ] || { echo "CRI client $INST_CRI_PYTHON missing (run 'make cri-venv')"; return 1; }
   mkdir -p "$INST_BASE/cri-logs/$1"
-  "$INST_CRI_PYTHON" cri_pod.py "unix://$INST_SOCK" runsc "$1" "$2" "$INST_BASE/cri-logs/$1"
+  "$INST_CRI_PYTHON" tools/cri_pod.py "unix://$INST_SOCK" runsc "$1" "$2" "$INST_BASE/cri-logs/$1"
 }
 
 inst_cleanup() {

@@ -20,57 +20,49 @@ import time
 
 import grpc
 from cri_api.v1 import api_pb2 as pb
-from cri_api.v1 import api_pb2_grpc as rpc
+
+from cri_client import container_config, runtime, sandbox_config
 
 STATES = {pb.CONTAINER_CREATED: "CREATED", pb.CONTAINER_RUNNING: "RUNNING", pb.CONTAINER_EXITED: "EXITED",
           pb.CONTAINER_UNKNOWN: "UNKNOWN"}
 
 
-def run_pod(runtime, name, handler, log_dir, commands):
-    sandbox = pb.PodSandboxConfig(
-        metadata=pb.PodSandboxMetadata(name=name, uid=name + "-uid", namespace="default", attempt=0),
-        log_directory=log_dir,
-        linux=pb.LinuxPodSandboxConfig(
-            cgroup_parent="/gvisor-rl-cri/" + name,
-            security_context=pb.LinuxSandboxSecurityContext(namespace_options=pb.NamespaceOption(network=pb.NODE))),
-    )
-    pod = runtime.RunPodSandbox(pb.RunPodSandboxRequest(config=sandbox, runtime_handler=handler),
+def run_pod(cri, name, handler, log_dir, commands):
+    sandbox = sandbox_config(name, name + "-uid", log_dir, "/gvisor-rl-cri/" + name)
+    pod = cri.RunPodSandbox(pb.RunPodSandboxRequest(config=sandbox, runtime_handler=handler),
                                 timeout=120).pod_sandbox_id
     ids = [pod]
     for index, command in enumerate(commands):
-        container = runtime.CreateContainer(
+        container = cri.CreateContainer(
             pb.CreateContainerRequest(
                 pod_sandbox_id=pod, sandbox_config=sandbox,
-                config=pb.ContainerConfig(
-                    metadata=pb.ContainerMetadata(name=f"c{index}", attempt=0),
-                    image=pb.ImageSpec(image="docker.io/library/busybox-local:latest"),
-                    command=["sh", "-c", command], log_path=f"c{index}.log")),
+                config=container_config(f"c{index}", ["sh", "-c", command], f"c{index}.log")),
             timeout=120).container_id
-        runtime.StartContainer(pb.StartContainerRequest(container_id=container), timeout=120)
+        cri.StartContainer(pb.StartContainerRequest(container_id=container), timeout=120)
         ids.append(container)
     print(" ".join(ids))
 
 
-def status(runtime, container):
-    s = runtime.ContainerStatus(pb.ContainerStatusRequest(container_id=container), timeout=30).status
+def status(cri, container):
+    s = cri.ContainerStatus(pb.ContainerStatusRequest(container_id=container), timeout=30).status
     return STATES.get(s.state, str(s.state)), s.exit_code
 
 
 def main(argv):
     if len(argv) < 3:
         sys.exit(__doc__)
-    runtime = rpc.RuntimeServiceStub(grpc.insecure_channel(argv[1]))
+    cri = runtime(argv[1])
     command, args = argv[2], argv[3:]
     try:
         if command == "run-pod":
-            run_pod(runtime, args[0], args[1], args[2], args[3:])
+            run_pod(cri, args[0], args[1], args[2], args[3:])
         elif command == "status":
-            print("%s %d" % status(runtime, args[0]))
+            print("%s %d" % status(cri, args[0]))
         elif command == "list":
-            for c in runtime.ListContainers(pb.ListContainersRequest(), timeout=30).containers:
+            for c in cri.ListContainers(pb.ListContainersRequest(), timeout=30).containers:
                 print(c.id, STATES.get(c.state, str(c.state)))
         elif command == "exec":
-            r = runtime.ExecSync(pb.ExecSyncRequest(container_id=args[0], cmd=["sh", "-c", args[1]], timeout=60),
+            r = cri.ExecSync(pb.ExecSyncRequest(container_id=args[0], cmd=["sh", "-c", args[1]], timeout=60),
                                  timeout=90)
             sys.stdout.write(r.stdout.decode())
             sys.stderr.write(r.stderr.decode())
@@ -78,7 +70,7 @@ def main(argv):
         elif command == "wait":
             deadline = time.monotonic() + float(args[2])
             while True:
-                state, code = status(runtime, args[0])
+                state, code = status(cri, args[0])
                 if state == args[1]:
                     print(f"{state} {code}")
                     return 0
@@ -87,8 +79,8 @@ def main(argv):
                     return 1
                 time.sleep(0.1)
         elif command == "remove-pod":
-            runtime.StopPodSandbox(pb.StopPodSandboxRequest(pod_sandbox_id=args[0]), timeout=120)
-            runtime.RemovePodSandbox(pb.RemovePodSandboxRequest(pod_sandbox_id=args[0]), timeout=120)
+            cri.StopPodSandbox(pb.StopPodSandboxRequest(pod_sandbox_id=args[0]), timeout=120)
+            cri.RemovePodSandbox(pb.RemovePodSandboxRequest(pod_sandbox_id=args[0]), timeout=120)
         else:
             sys.exit(f"unknown command {command}\n{__doc__}")
     except grpc.RpcError as error:

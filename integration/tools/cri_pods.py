@@ -26,9 +26,8 @@ import time
 
 import grpc
 from cri_api.v1 import api_pb2 as pb
-from cri_api.v1 import api_pb2_grpc as rpc
 
-IMAGE = "docker.io/library/busybox-local:latest"
+from cri_client import container_config, runtime, sandbox_config
 SHIM = "containerd-shim-runsc-v1"
 # Pod cgroups go here (as the kubelet's kubepods); the name starts with "pod" per pod, as the kubelet's do.
 CGROUP_ROOT = "gvisor-cri-test"
@@ -52,8 +51,7 @@ class Env:
         self.kubelet_pods = os.environ.get("GVISOR_SHIM_KUBELET_PODS_DIR", f"{self.base}/kubelet/pods")
         self.logs = f"{self.base}/cri-logs"
         self.shim_logs = os.environ.get("GVISOR_SHIM_LOG_ROOT", "")
-        channel = grpc.insecure_channel("unix://" + self.socket)
-        self.cri = rpc.RuntimeServiceStub(channel)
+        self.cri = runtime("unix://" + self.socket)
 
 
 # --- host-side observation -------------------------------------------------------------------------------
@@ -155,14 +153,7 @@ class Pod:
             limit_file = "memory.limit_in_bytes" if "memory/" in path else "memory.max"
             with open(f"{path}/{limit_file}", "w") as f:
                 f.write(str(memory_limit))
-        namespaces = pb.NamespaceOption(network=pb.NODE, pid=pb.POD if share_pid else pb.CONTAINER)
-        self.config = pb.PodSandboxConfig(
-            metadata=pb.PodSandboxMetadata(name=name, uid=self.uid, namespace="default", attempt=0),
-            log_directory=self.log_dir,
-            annotations=annotations or {},
-            linux=pb.LinuxPodSandboxConfig(
-                cgroup_parent=self.cgroup_parent,
-                security_context=pb.LinuxSandboxSecurityContext(namespace_options=namespaces)))
+        self.config = sandbox_config(name, self.uid, self.log_dir, self.cgroup_parent, annotations, share_pid)
         self.handler = handler
         self.id = None
         self.containers = {}
@@ -173,13 +164,7 @@ class Pod:
         return self.id
 
     def create(self, name, command, attempt=0, mounts=(), memory_limit=0):
-        config = pb.ContainerConfig(
-            metadata=pb.ContainerMetadata(name=name, attempt=attempt),
-            image=pb.ImageSpec(image=IMAGE),
-            command=command,
-            log_path=f"{name}_{attempt}.log",
-            mounts=[pb.Mount(host_path=h, container_path=c) for h, c in mounts],
-            linux=pb.LinuxContainerConfig(resources=pb.LinuxContainerResources(memory_limit_in_bytes=memory_limit)))
+        config = container_config(name, command, f"{name}_{attempt}.log", attempt, mounts, memory_limit)
         cid = self.env.cri.CreateContainer(
             pb.CreateContainerRequest(pod_sandbox_id=self.id, sandbox_config=self.config, config=config),
             timeout=120).container_id

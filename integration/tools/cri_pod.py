@@ -15,7 +15,8 @@ import time
 
 import grpc
 from cri_api.v1 import api_pb2 as pb
-from cri_api.v1 import api_pb2_grpc as rpc
+
+from cri_client import container_config, runtime as cri_runtime, sandbox_config
 
 
 def main(argv):
@@ -23,15 +24,8 @@ def main(argv):
         sys.exit("usage: cri_pod.py ENDPOINT HANDLER NAME COMMAND [LOG-DIR]")
     endpoint, handler, name, command = argv[1:5]
     log_dir = argv[5] if len(argv) > 5 else tempfile.mkdtemp(prefix="cri-pod.")
-    runtime = rpc.RuntimeServiceStub(grpc.insecure_channel(endpoint))
-    sandbox = pb.PodSandboxConfig(
-        metadata=pb.PodSandboxMetadata(name=name, uid=name + "-uid", namespace="default", attempt=0),
-        log_directory=log_dir,
-        linux=pb.LinuxPodSandboxConfig(
-            cgroup_parent="/gvisor-inst-cri/" + name,
-            security_context=pb.LinuxSandboxSecurityContext(
-                namespace_options=pb.NamespaceOption(network=pb.NODE))),
-    )
+    runtime = cri_runtime(endpoint)
+    sandbox = sandbox_config(name, name + "-uid", log_dir, "/gvisor-inst-cri/" + name)
     try:
         pod = runtime.RunPodSandbox(
             pb.RunPodSandboxRequest(config=sandbox, runtime_handler=handler), timeout=60).pod_sandbox_id
@@ -43,11 +37,7 @@ def main(argv):
             pb.CreateContainerRequest(
                 pod_sandbox_id=pod,
                 sandbox_config=sandbox,
-                config=pb.ContainerConfig(
-                    metadata=pb.ContainerMetadata(name="main", attempt=0),
-                    image=pb.ImageSpec(image="docker.io/library/busybox-local:latest"),
-                    command=["sh", "-c", command],
-                    log_path="main.log"),
+                config=container_config("main", ["sh", "-c", command], "main.log"),
             ),
             timeout=60).container_id
         runtime.StartContainer(pb.StartContainerRequest(container_id=container), timeout=60)
