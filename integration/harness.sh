@@ -109,6 +109,41 @@ harness_import_busybox() {
     ctr -a "$HARNESS_BASE/containerd.sock" -n k8s.io images import "$HARNESS_BASE/pause-oci.tar" >/dev/null
 }
 
+# For tests with a containerd of their own under BASE (PID in BASE/containerd.pid, grpc socket SOCKET):
+#   private_containerd_cleanup BASE SOCKET "NAMESPACE..." "CGROUP-DIR..."
+# kills and deletes its tasks and containers in the namespaces, stops it (SIGTERM, then SIGKILL after 10 s),
+# kills every process naming BASE (shims, runsc), unmounts what is mounted under BASE and removes the cgroup
+# trees (globs under /sys/fs/cgroup, e.g. "*/my-ns"). BASE itself stays for the caller to inspect or remove.
+private_containerd_cleanup() {
+  local base=$1 sock=$2 namespaces=$3 cgroups=$4 pid ns t c
+  if [ -S "$sock" ]; then
+    for ns in $namespaces; do
+      for t in $(ctr -a "$sock" -n "$ns" tasks ls -q 2>/dev/null); do
+        ctr -a "$sock" -n "$ns" tasks kill -s KILL "$t" >/dev/null 2>&1
+        ctr -a "$sock" -n "$ns" tasks delete -f "$t" >/dev/null 2>&1
+      done
+      for t in $(ctr -a "$sock" -n "$ns" containers ls -q 2>/dev/null); do
+        ctr -a "$sock" -n "$ns" containers delete "$t" >/dev/null 2>&1
+      done
+    done
+  fi
+  pid=$(cat "$base/containerd.pid" 2>/dev/null || true)
+  if [ -n "$pid" ]; then
+    kill "$pid" 2>/dev/null
+    for _ in $(seq 1 500); do kill -0 "$pid" 2>/dev/null || break; sleep 0.02; done
+    kill -9 "$pid" 2>/dev/null
+  fi
+  for pid in $(pgrep -f "$base" || true); do kill -9 "$pid" 2>/dev/null; done
+  { grep " $base" /proc/self/mounts || true; } | awk '{print $2}' | sort -r |
+    while read -r m; do umount -l "$m" 2>/dev/null; done
+  for c in $cgroups; do
+    for c in /sys/fs/cgroup/$c; do
+      [ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} \; 2>/dev/null
+    done
+  done
+  return 0
+}
+
 # Stops containerd and every shim it started (shims are found by the bundle paths under our
 # state dir), by PID; removes the cgroups ctr made for our namespace and the base directory.
 harness_stop() {

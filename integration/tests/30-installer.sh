@@ -101,30 +101,8 @@ inst_cri_run() {
 
 inst_cleanup() {
   [ -n "${INST_BASE:-}" ] && [ -d "$INST_BASE" ] || return 0
-  local pid ns t
-  if [ -S "$INST_SOCK" ]; then
-    for ns in "$INST_NS" k8s.io; do
-      for t in $(ctr -a "$INST_SOCK" -n $ns tasks ls -q 2>/dev/null); do
-        ctr -a "$INST_SOCK" -n $ns tasks kill -s KILL "$t" >/dev/null 2>&1
-        ctr -a "$INST_SOCK" -n $ns tasks delete -f "$t" >/dev/null 2>&1
-      done
-      for t in $(ctr -a "$INST_SOCK" -n $ns containers ls -q 2>/dev/null); do
-        ctr -a "$INST_SOCK" -n $ns containers delete "$t" >/dev/null 2>&1
-      done
-    done
-  fi
-  pid=$(cat "$INST_BASE/containerd.pid" 2>/dev/null || true)
-  if [ -n "$pid" ]; then
-    kill "$pid" 2>/dev/null
-    for _ in $(seq 1 500); do kill -0 "$pid" 2>/dev/null || break; sleep 0.02; done
-    kill -9 "$pid" 2>/dev/null
-  fi
-  for pid in $(pgrep -f "$INST_BASE" || true); do kill -9 "$pid" 2>/dev/null; done
-  { grep " $INST_BASE" /proc/self/mounts || true; } | awk '{print $2}' | sort -r |
-    while read -r m; do umount -l "$m" 2>/dev/null; done
-  for c in /sys/fs/cgroup/*/"$INST_NS" /sys/fs/cgroup/"$INST_NS" /sys/fs/cgroup/*/gvisor-inst-cri; do
-    [ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} \; 2>/dev/null
-  done
+  private_containerd_cleanup "$INST_BASE" "$INST_SOCK" "$INST_NS k8s.io" \
+    "*/$INST_NS $INST_NS */gvisor-inst-cri"
   rmdir /run/containerd/runsc/"$INST_NS" /run/containerd/runsc/k8s.io 2>/dev/null
   rm -rf "$INST_BASE"
   INST_BASE=

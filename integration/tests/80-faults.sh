@@ -93,32 +93,9 @@ rl_containerd_stop() {
 
 rl_cleanup() {
   [ -n "${RL_BASE:-}" ] && [ -d "$RL_BASE" ] || return 0
-  local pid ns t
-  if [ -S "$RL_SOCK" ]; then
-    for ns in "$RL_NS" k8s.io; do
-      for t in $(ctr -a "$RL_SOCK" -n $ns tasks ls -q 2>/dev/null); do
-        ctr -a "$RL_SOCK" -n $ns tasks kill -s KILL "$t" >/dev/null 2>&1
-        ctr -a "$RL_SOCK" -n $ns tasks delete -f "$t" >/dev/null 2>&1
-      done
-      for t in $(ctr -a "$RL_SOCK" -n $ns containers ls -q 2>/dev/null); do
-        ctr -a "$RL_SOCK" -n $ns containers delete "$t" >/dev/null 2>&1
-      done
-    done
-  fi
-  pid=$(cat "$RL_BASE/containerd.pid" 2>/dev/null || true)
-  if [ -n "$pid" ]; then
-    kill "$pid" 2>/dev/null
-    for _ in $(seq 1 500); do kill -0 "$pid" 2>/dev/null || break; sleep 0.02; done
-    kill -9 "$pid" 2>/dev/null
-  fi
   # RL_KEEP_LOG=FILE keeps containerd's log (with the shims' lines) for debugging.
+  private_containerd_cleanup "$RL_BASE" "$RL_SOCK" "$RL_NS k8s.io" "*/$RL_NS $RL_NS */gvisor-rl-cri"
   [ -z "${RL_KEEP_LOG:-}" ] || cp "$RL_BASE/containerd.log" "$RL_KEEP_LOG"
-  for pid in $(pgrep -f "$RL_BASE" || true); do kill -9 "$pid" 2>/dev/null; done
-  { grep " $RL_BASE" /proc/self/mounts || true; } | awk '{print $2}' | sort -r |
-    while read -r m; do umount -l "$m" 2>/dev/null; done
-  for c in /sys/fs/cgroup/*/"$RL_NS" /sys/fs/cgroup/"$RL_NS" /sys/fs/cgroup/*/gvisor-rl-cri; do
-    [ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} \; 2>/dev/null
-  done
   rm -rf "$RL_BASE"
   RL_BASE=
   return 0
