@@ -18,3 +18,17 @@ struct BundleFiles {
 
 /// The whole file, or nil when it cannot be read.
 func readFile(_ path: String) -> [UInt8]? { try? ConfigFile.readBytes(path) }
+
+/// The names in a directory, without `.` and `..`; nil (with `errno` set) when it cannot be opened.
+func directoryEntries(_ path: String) -> [String]? {
+    guard let directory = opendir(path) else { return nil }
+    defer { closedir(directory) }
+    var names: [String] = []
+    while let entry = readdir(directory) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
+        if name != "." && name != ".." { names.append(name) }
+    }
+    return names
+}

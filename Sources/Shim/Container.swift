@@ -15,8 +15,6 @@ actor Container {
     /// is learned from `runsc wait`. Everything else is a sandbox root whose exit is the sandbox
     /// process's own.
     let isSubcontainer: Bool
-    /// The pod's sandbox (CRI's `sandbox-id`); for a pod sandbox, its own id.
-    let sandboxID: String?
     /// The pod's sandbox container served by this shim, for an app container (its fate when the sandbox dies);
     /// held so its exit status stays readable after CRI deleted the sandbox's task.
     let sandbox: Container?
@@ -36,8 +34,7 @@ actor Container {
     private var pendingConsole: ConsoleSocket?
 
     init(
-        id: ContainerID, bundle: String, runsc: RunscClient, isSubcontainer: Bool, sandboxID: String? = nil,
-        io: ContainerIO,
+        id: ContainerID, bundle: String, runsc: RunscClient, isSubcontainer: Bool, io: ContainerIO,
         rootfsMounted: Bool, pid: UInt32, log: ShimLog, pendingConsole: ConsoleSocket? = nil,
         oomWatcher: OOMWatcher? = nil, sandbox: Container? = nil
     ) {
@@ -48,7 +45,6 @@ actor Container {
         self.bundle = bundle
         self.runsc = runsc
         self.isSubcontainer = isSubcontainer
-        self.sandboxID = sandboxID
         self.io = io
         self.rootfsMounted = rootfsMounted
         self.process = ProcessState(pid: pid)

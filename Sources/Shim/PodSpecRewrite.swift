@@ -136,7 +136,7 @@ public struct PodSpecRewrite: Sendable {
     func emptyDirType(_ volume: String, path: String, annotations: [String: JSONValue]) -> String? {
         guard path.contains("/\(Self.emptyDirPlugin)/") else { return nil }
         let force = annotations["dev.gvisor.empty-dir.\(volume).force-shared"]?.stringValue == "true"
-        return force || !isEmptyDirectory(path) ? "bind" : "tmpfs"
+        return force || !(directoryEntries(path) ?? []).isEmpty ? "bind" : "tmpfs"
     }
 
     /// The pod UID from the sandbox's log directory, which the kubelet names `<namespace>_<name>_<uid>`
@@ -153,7 +153,7 @@ public struct PodSpecRewrite: Sendable {
     func volumePath(_ volume: String, uid: String) throws(Failure) -> String {
         let volumes = "\(kubeletPodsDirectory)/\(uid)/volumes"
         var matches: [String] = []
-        for plugin in listDirectory(volumes) {
+        for plugin in directoryEntries(volumes) ?? [] {
             let candidate = "\(volumes)/\(plugin)/\(volume)"
             var info = stat()
             if stat(candidate, &info) == 0, info.st_mode & S_IFMT == S_IFDIR { matches.append(candidate) }
@@ -192,20 +192,5 @@ public struct PodSpecRewrite: Sendable {
         var annotations = spec["annotations"]?.objectValue ?? [:]
         annotations[key] = .string(value)
         spec["annotations"] = .object(annotations)
-    }
-
-    private func isEmptyDirectory(_ path: String) -> Bool { listDirectory(path).isEmpty }
-
-    private func listDirectory(_ path: String) -> [String] {
-        guard let directory = opendir(path) else { return [] }
-        defer { closedir(directory) }
-        var names: [String] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
     }
 }

@@ -92,18 +92,17 @@ public final class ShimService: TaskService {
         let bundle = request.bundle
         var config = try loadConfig(options: request.hasOptions ? request.options : nil)
         try hardenBundle(id: id, bundle: bundle, config: config)  // Hardening: ShimService+Hardening.swift
-        let isSubcontainer: Bool
-        let sandboxID: String?
+        let spec: SpecAnnotations
         switch SpecAnnotations.read(bundle: bundle) {
-        case .found(let spec):
-            (isSubcontainer, sandboxID) = (spec.isSubcontainer, spec.sandboxID)
+        case .found(let found): spec = found
         case .missing: throw TTRPCError.invalidArgument("\(bundle)/config.json: cannot read the OCI runtime spec")
         case .invalid(let message): throw TTRPCError.invalidArgument(message)
         }
-        try preparePodSpec(bundle: bundle, id: id)  // CRI pods: ShimService+Pod.swift
+        let isSubcontainer = spec.isSubcontainer
+        if spec.isCRI { try preparePodSpec(bundle: bundle, id: id) }  // CRI pods: ShimService+Pod.swift
         config = try await prepareNVProxy(config, bundle: bundle, id: id)  // nvproxy (issue 9)
 
-        if request.rootfs.isEmpty { try Self.checkUnmountedRoot(bundle: bundle) }  // Bad input (issue 11)
+        if request.rootfs.isEmpty { try Self.checkUnmountedRoot(spec, bundle: bundle) }  // Bad input (issue 11)
         let rootfs = "\(bundle)/rootfs"
         if mkdir(rootfs, 0o711) != 0 && errno != EEXIST {
             throw TTRPCError.internal("create \(rootfs): \(String(cString: strerror(errno)))")
@@ -178,30 +177,23 @@ public final class ShimService: TaskService {
         let watchedForOOM = oomWatcher.register(id: id.rawValue, pid: pid) != nil
         if !watchedForOOM { log.warning("no memory cgroup to watch for OOM kills", [("id", id.rawValue)]) }
         log.info("created", [("id", id.rawValue), ("pid", "\(pid)"), ("subcontainer", "\(isSubcontainer)")])
-        let sandbox: Container? = if isSubcontainer, let sandboxID { await table.find(sandboxID) } else { nil }
+        // Held from now on: CRI may delete the sandbox's task (and its table entry) before this container ends.
+        let sandbox: Container? =
+            if isSubcontainer, let sandboxID = spec.sandboxID { await table.find(sandboxID) } else { nil }
         return Container(
-            id: id, bundle: bundle, runsc: client, isSubcontainer: isSubcontainer, sandboxID: sandboxID, io: io,
+            id: id, bundle: bundle, runsc: client, isSubcontainer: isSubcontainer, io: io,
             rootfsMounted: !mounts.isEmpty, pid: UInt32(bitPattern: pid), log: log, pendingConsole: console,
             oomWatcher: watchedForOOM ? oomWatcher : nil, sandbox: sandbox)
     }
 
     /// Without rootfs mounts runsc serves the spec's `root.path` as it is, so it must be a directory with content;
     /// otherwise runsc would boot an empty root and fail later, at Start, with a message about the command.
-    static func checkUnmountedRoot(bundle: String) throws {
-        guard case .found(let spec) = SpecAnnotations.read(bundle: bundle) else { return }  // Create checked it
+    static func checkUnmountedRoot(_ spec: SpecAnnotations, bundle: String) throws {
         let path = spec.root?.path.flatMap { $0.isEmpty ? nil : $0 } ?? "rootfs"
         let resolved = path.hasPrefix("/") ? path : "\(bundle)/\(path)"
         let problem: String?
-        if let directory = opendir(resolved) {
-            defer { closedir(directory) }
-            var isEmpty = true
-            while isEmpty, let entry = readdir(directory) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) {
-                    String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
-                }
-                isEmpty = name == "." || name == ".."
-            }
-            problem = isEmpty ? "is an empty directory" : nil
+        if let entries = directoryEntries(resolved) {
+            problem = entries.isEmpty ? "is an empty directory" : nil
         } else {
             problem = "cannot be opened: \(String(cString: strerror(errno)))"
         }
@@ -261,13 +253,13 @@ public final class ShimService: TaskService {
         event.pid = pid
         // Queued before the exit watcher exists, so the exit can never be published first.
         await publisher.publish(event)
-        let (publisher, table) = (self.publisher, self.table)
+        let publisher = self.publisher
         Task {
             var (status, failed) = await watch.status()
             if failed {
                 try? await container.runsc.kill(id: request.id, signal: SIGKILL, options: KillOptions(all: true))
                 // `runsc wait` fails when the whole sandbox died (killed, OOM): the pod's fate is the container's.
-                if let sandboxStatus = await Self.sandboxExitStatus(of: container, table: table) {
+                if let sandboxStatus = await Self.sandboxExitStatus(of: container) {
                     status = sandboxStatus
                 }
             }
@@ -280,12 +272,8 @@ public final class ShimService: TaskService {
 
     /// The exit status of a subcontainer's sandbox when the sandbox process has ended (within 2 s: its exit
     /// is reaped independently of the failed `runsc wait`), or nil.
-    static func sandboxExitStatus(of container: Container, table: ContainerTable) async -> Int32? {
-        guard container.isSubcontainer else { return nil }
-        // Held since Create: CRI may have deleted the sandbox's task (and its table entry) by now (issue 11).
-        var sandbox = container.sandbox
-        if sandbox == nil, let sandboxID = container.sandboxID { sandbox = await table.find(sandboxID) }
-        guard let sandbox else { return nil }
+    static func sandboxExitStatus(of container: Container) async -> Int32? {
+        guard let sandbox = container.sandbox else { return nil }
         for _ in 0..<20 {
             let state = await sandbox.process
             if state.status == .stopped { return Int32(bitPattern: state.exitStatus) }

@@ -152,8 +152,14 @@ struct SpecAnnotations: Decodable {
         annotations?[CRIAnnotations.sandboxID] ?? annotations?[CRIAnnotations.crioSandboxID]
     }
 
-    /// A CRI app container joins its pod's running sandbox instead of booting one.
-    var isSubcontainer: Bool {
-        (annotations?[CRIAnnotations.containerType] ?? annotations?[CRIAnnotations.crioContainerType]) == "container"
+    /// The container type CRI (or CRI-O) set: `sandbox` or `container`; nil outside a pod.
+    var criContainerType: String? {
+        annotations?[CRIAnnotations.containerType] ?? annotations?[CRIAnnotations.crioContainerType]
     }
+
+    /// A pod's sandbox or app container, whose spec gets the pod rewrites.
+    var isCRI: Bool { criContainerType == "sandbox" || criContainerType == "container" }
+
+    /// A CRI app container joins its pod's running sandbox instead of booting one.
+    var isSubcontainer: Bool { criContainerType == "container" }
 }
