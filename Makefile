@@ -22,15 +22,19 @@ FUZZ_RUNS_GVISOR_CONFIG ?= 150000
 FUZZ_MIN_TOTAL ?= $(if $(filter file,$(origin FUZZ_SECONDS)),1000000,0)
 BENCH_FLAGS ?=
 
-.PHONY: help deps build release check-static test unit-test integration-test verify lint format \
+.PHONY: help deps versions build release check-static test unit-test integration-test verify lint format \
 	protos fuzz bench bench-ttrpc bench-shim bench-cri bench-controller demo start clean validate-manifests release-controller
 
 help: ## Show the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
 
-deps: ## Install the Debian packages the project needs (idempotent, quiet when done).
+deps: ## Install the Debian packages the project needs (idempotent, quiet when done), then `make versions`.
 	@scripts/install-deps.sh $(DEB_PACKAGES)
 	@scripts/install-venv.sh $(VALIDATE_VENV) $(PYPI_PACKAGES)
+	@scripts/fetch-versions.sh
+
+versions: ## Fetch the pinned containerd 1.7/2.x and runsc builds of the version matrix into .cache/versions (never installed system-wide).
+	@scripts/fetch-versions.sh
 
 build: ## Debug build of every target (warnings are errors).
 	$(SWIFT) build
