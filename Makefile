@@ -61,7 +61,7 @@ unit-test: ## Library tests (swift-testing).
 	$(SWIFT) test
 
 integration-test: cri-venv ## End-to-end tests against a private containerd and the real runsc.
-	integration/run.sh
+	integration/matrix.sh
 
 # Reliability (issue 11): `make test` runs the fault and load tests at the issue's figures (3 rounds of 50
 # concurrent containers, 1,000 execs and Stats); soak runs integration/tests/8*.sh with SOAK=1: 10 rounds of 100,

@@ -18,34 +18,12 @@ harness_start() {
   HARNESS_BASE=$(mktemp -d /tmp/gvisor-harness.XXXXXX)
   export HARNESS_BASE
   mkdir -p "$HARNESS_BASE"/{root,state,opt/bin,fifo}
-  local disabled='disabled_plugins = ["io.containerd.grpc.v1.cri"]'
-  if [ "${HARNESS_CRI:-0}" = 1 ]; then
-    disabled=
-    extra="$(harness_cri_toml)
-$extra"
-  fi
-  cat >"$HARNESS_BASE/config.toml" <<EOF
-version = 2
-root = "$HARNESS_BASE/root"
-state = "$HARNESS_BASE/state"
-$disabled
-
-[grpc]
-  address = "$HARNESS_BASE/containerd.sock"
-[ttrpc]
-  address = "$HARNESS_BASE/containerd.sock.ttrpc"
-[debug]
-  address = "$HARNESS_BASE/debug.sock"
-  level = "debug"
-[plugins]
-  [plugins."io.containerd.internal.v1.opt"]
-    path = "$HARNESS_BASE/opt"
-$extra
-EOF
+  harness_containerd_config "$HARNESS_BASE" "$extra" >"$HARNESS_BASE/config.toml"
   # Shims inherit containerd's environment: mount hints resolve in a kubelet pods directory of our own.
   export GVISOR_SHIM_KUBELET_PODS_DIR=$HARNESS_BASE/kubelet/pods
   mkdir -p "$GVISOR_SHIM_KUBELET_PODS_DIR"
-  containerd --config "$HARNESS_BASE/config.toml" >"$HARNESS_BASE/containerd.log" 2>&1 &
+  # From /: containerd would otherwise prefer a shim binary in its working directory over opt/bin.
+  (cd / && exec containerd --config "$HARNESS_BASE/config.toml") >"$HARNESS_BASE/containerd.log" 2>&1 &
   echo $! >"$HARNESS_BASE/containerd.pid"
   local i
   for i in $(seq 1 500); do
@@ -58,39 +36,112 @@ EOF
   return 1
 }
 
+# The major version of the containerd on PATH (1 or 2).
+harness_containerd_major() {
+  containerd --version | awk '{print $3}' | sed 's/^v//; s/\..*//'
+}
+
+# harness_containerd_config BASE [EXTRA-TOML]: a private containerd's config.toml under BASE, in the
+# version the containerd on PATH reads natively (2 for 1.6/1.7; 3 for 2.x, whose CRI is split into
+# io.containerd.cri.v1.runtime and .images while io.containerd.grpc.v1.cri keeps only the server). With
+# HARNESS_CRI=1 the CRI plugin serves handler runsc (options in BASE/runsc-cri.toml). NRI (on by default
+# in 2.x, with a fixed socket under /var/run/nri) is off so that several containerds can run at once.
+harness_containerd_config() {
+  local base=$1 extra=${2:-} version=2 disabled
+  [ "$(harness_containerd_major)" -ge 2 ] && version=3
+  if [ "${HARNESS_CRI:-0}" = 1 ]; then
+    disabled=
+    extra="$(harness_cri_toml "$base" "$version")
+$extra"
+  elif [ $version = 3 ]; then
+    disabled='disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.cri.v1.runtime", "io.containerd.cri.v1.images"]'
+  else
+    disabled='disabled_plugins = ["io.containerd.grpc.v1.cri"]'
+  fi
+  cat <<EOF
+version = $version
+root = "$base/root"
+state = "$base/state"
+$disabled
+
+[grpc]
+  address = "$base/containerd.sock"
+[ttrpc]
+  address = "$base/containerd.sock.ttrpc"
+[debug]
+  address = "$base/debug.sock"
+  level = "debug"
+[plugins]
+  [plugins."io.containerd.internal.v1.opt"]
+    path = "$base/opt"
+  [plugins."io.containerd.nri.v1.nri"]
+    disable = true
+$extra
+EOF
+}
+
 # CRI as this machine allows it (test-environment notes): host-network pods only (no CNI), no
 # CAP_SYS_RESOURCE (restrict_oom_score_adj), the locally built pause image, and handler runsc with
-# the shipped snippet's options (pod annotations dev.gvisor.*, runsc.toml by ConfigPath).
+# the shipped snippet's options (pod annotations dev.gvisor.*, runsc.toml by ConfigPath). The default
+# runtime (HARNESS_CRI_DEFAULT_RUNTIME, runc) and the runsc.toml (HARNESS_CRI_RUNSC_CONFIG) can be chosen.
+# harness_cri_toml BASE CONFIG-VERSION prints the CRI tables in that config version's layout.
 harness_cri_toml() {
-  mkdir -p "$HARNESS_BASE"/cni/{bin,net.d}
-  cat >"$HARNESS_BASE/runsc-cri.toml" <<EOF
-root = "$HARNESS_BASE/runsc-root"
+  local base=$1 version=$2 runtime images server snapshotter=
+  local default=${HARNESS_CRI_DEFAULT_RUNTIME:-runc} options=${HARNESS_CRI_RUNSC_CONFIG:-$base/runsc-cri.toml}
+  mkdir -p "$base"/cni/{bin,net.d}
+  cat >"$base/runsc-cri.toml" <<EOF
+root = "$base/runsc-root"
 [runsc_config]
-platform = "ptrace"
+platform = "${RUNSC_PLATFORM:-ptrace}"
 network = "none"
 EOF
-  cat <<EOF
-[plugins."io.containerd.grpc.v1.cri"]
-  sandbox_image = "$HARNESS_PAUSE_IMAGE"
-  restrict_oom_score_adj = true
-  disable_apparmor = true
-  enable_selinux = false
-  stream_server_address = "127.0.0.1"
-  stream_server_port = "0"
-  [plugins."io.containerd.grpc.v1.cri".cni]
-    bin_dir = "$HARNESS_BASE/cni/bin"
-    conf_dir = "$HARNESS_BASE/cni/net.d"
-  [plugins."io.containerd.grpc.v1.cri".containerd]
+  if [ "$version" = 3 ]; then
+    runtime='plugins."io.containerd.cri.v1.runtime"' images='plugins."io.containerd.cri.v1.images"'
+    server='plugins."io.containerd.grpc.v1.cri"'
+    cat <<EOF
+  [$images]
     snapshotter = "overlayfs"
-    default_runtime_name = "runc"
-    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
-      runtime_type = "io.containerd.runc.v2"
-    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runsc]
-      runtime_type = "io.containerd.runsc.v1"
-      pod_annotations = ["dev.gvisor.*"]
-    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runsc.options]
-      TypeUrl = "io.containerd.runsc.v1.options"
-      ConfigPath = "$HARNESS_BASE/runsc-cri.toml"
+    [$images.pinned_images]
+      sandbox = "$HARNESS_PAUSE_IMAGE"
+  [$server]
+    stream_server_address = "127.0.0.1"
+    stream_server_port = "0"
+  [$runtime]
+    restrict_oom_score_adj = true
+    disable_apparmor = true
+    enable_selinux = false
+    [$runtime.cni]
+      bin_dirs = ["$base/cni/bin"]
+      conf_dir = "$base/cni/net.d"
+EOF
+  else
+    runtime='plugins."io.containerd.grpc.v1.cri"'
+    snapshotter='snapshotter = "overlayfs"'
+    cat <<EOF
+  [$runtime]
+    sandbox_image = "$HARNESS_PAUSE_IMAGE"
+    restrict_oom_score_adj = true
+    disable_apparmor = true
+    enable_selinux = false
+    stream_server_address = "127.0.0.1"
+    stream_server_port = "0"
+    [$runtime.cni]
+      bin_dir = "$base/cni/bin"
+      conf_dir = "$base/cni/net.d"
+EOF
+  fi
+  cat <<EOF
+    [$runtime.containerd]
+      $snapshotter
+      default_runtime_name = "$default"
+      [$runtime.containerd.runtimes.runc]
+        runtime_type = "io.containerd.runc.v2"
+      [$runtime.containerd.runtimes.runsc]
+        runtime_type = "io.containerd.runsc.v1"
+        pod_annotations = ["dev.gvisor.*"]
+      [$runtime.containerd.runtimes.runsc.options]
+        TypeUrl = "io.containerd.runsc.v1.options"
+        ConfigPath = "$options"
 EOF
 }
 

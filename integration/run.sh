@@ -4,6 +4,14 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 source ./harness.sh
+source ./versions.sh
+# VERSIONS names the containerd/runsc pair (integration/versions.sh); the newest by default.
+if ! versions_use "${VERSIONS:-newest}"; then
+  echo "FAIL prerequisites: version pair '${VERSIONS:-newest}' is not available"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+echo "== versions: $VERSIONS_PAIR ($VERSIONS_LABEL)"
 
 passed=0
 failed=0
@@ -51,7 +59,7 @@ for t in tests/*.sh; do
   source "$t"
 done
 # TEST_FILTER (an extended regular expression over the function names) runs a subset, e.g. `make soak`.
-for fn in $(declare -F | awk '{print $3}' | grep '^test_' | grep -E "${TEST_FILTER:-.}" | sort); do
+for fn in $(declare -F | awk '{print $3}' | grep '^test_' | grep -E "${TEST_FILTER:-.}" | grep -E "${TEST_FILTER_AND:-.}" | sort); do
   run_test "${fn#test_}" "$fn"
 done
 

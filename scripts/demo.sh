@@ -15,7 +15,7 @@ install -m 0755 "$shim" "$HARNESS_BASE/opt/bin/containerd-shim-runsc-v1"
 cat >"$HARNESS_BASE/runsc.toml" <<TOML
 root = "$HARNESS_BASE/runsc-root"
 [runsc_config]
-platform = "ptrace"
+platform = "${RUNSC_PLATFORM:-ptrace}"
 network = "none"
 TOML
 

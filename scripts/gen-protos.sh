@@ -14,8 +14,8 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-swift build -c release --product protoc-gen-swift >/dev/null
-plugin="--plugin=protoc-gen-swift=$(swift build -c release --show-bin-path)/protoc-gen-swift"
+swift build --product protoc-gen-swift >/dev/null
+plugin="--plugin=protoc-gen-swift=$(swift build --show-bin-path)/protoc-gen-swift"
 opts=(--swift_opt=Visibility=Public --swift_opt=FileNaming=PathToUnderscores)
 G=/usr/share/gocode/src
 CD=github.com/containerd/containerd
@@ -49,6 +49,6 @@ gen "$shim_out" -I "$G" -I "$G/github.com/gogo/protobuf" -I /usr/include \
 # runtimeoptions imports gogo.proto by its full path; a separate call avoids a duplicate definition.
 gen "$shim_out" -I "$G" -I /usr/include $CD/pkg/runtimeoptions/v1/api.proto
 # containerd 2.3+ bootstrap messages (this project's own subset).
-gen "$shim_out" -I Sources/ShimAPI/Protos -I /usr/include bootstrap.proto
+gen "$shim_out" -I Sources/ShimAPI/Protos -I /usr/include bootstrap.proto introspection.proto
 
 echo "generated: $(ls "$ttrpc_out" "$shim_out" | grep -c '\.pb\.swift$') files"

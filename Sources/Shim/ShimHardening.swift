@@ -10,7 +10,8 @@ import SwiftProtobuf
 ///
 /// The daemon starts before any Create, so it learns that file from `start`: containerd 1.6-2.2
 /// write the runtime options (`runtimeoptions.v1.Options`, whose `config_path` Create reads too)
-/// to `start`'s stdin, and `start` hands the path on in the daemon's environment.
+/// to `start`'s stdin (2.3+ inside `BootstrapParams`, see ``StartInput``), and `start` hands the path on
+/// in the daemon's environment.
 public enum ShimHardening {
     /// Environment variable `start` sets for the daemon: the runtime options' `config_path`.
     public static let configPathVariable = "GVISOR_SHIM_CONFIG_PATH"
@@ -19,11 +20,7 @@ public enum ShimHardening {
     public static func daemonEnvironment(_ environment: [String: String], startStdin: [UInt8]) -> [String: String] {
         var result = environment
         result[configPathVariable] = nil
-        guard let any = try? Google_Protobuf_Any(serializedBytes: startStdin),
-            any.typeURL.split(separator: "/").last.map(String.init) == Runtimeoptions_V1_Options.protoMessageName,
-            let options = try? Runtimeoptions_V1_Options(serializedBytes: any.value), !options.configPath.isEmpty
-        else { return result }
-        result[configPathVariable] = options.configPath
+        result[configPathVariable] = StartInput.configPath(startStdin)
         return result
     }
 

@@ -20,6 +20,16 @@ public enum ShimMain {
         }
         let environment = currentEnvironment()
         let cwd = currentDirectory()
+        if flags.info {
+            do {
+                let stdin = (try? ConfigFile.readBytes("-")) ?? []
+                writeAll(STDOUT_FILENO, try await ShimInfo(stdin: stdin).run())
+                return 0
+            } catch {
+                writeStderr("containerd-shim-runsc-v1 -info: \(error)\n")
+                return 1
+            }
+        }
         switch flags.action {
         case .start:
             let stdin = (try? ConfigFile.readBytes("-")) ?? []

@@ -6,7 +6,7 @@ RUNSC_TOML=$HARNESS_BASE/runsc.toml
 cat >"$RUNSC_TOML" <<EOF
 root = "$HARNESS_BASE/runsc-root"
 [runsc_config]
-platform = "ptrace"
+platform = "${RUNSC_PLATFORM:-ptrace}"
 network = "none"
 EOF
 
@@ -110,7 +110,7 @@ test_17_runsc_config_flags_and_debug_logs() {
   cat >"$toml" <<EOF
 root = "$HARNESS_BASE/runsc-root"
 [runsc_config]
-platform = "ptrace"
+platform = "${RUNSC_PLATFORM:-ptrace}"
 network = "none"
 debug = true
 debug-log = "/var/log/runsc/%ID%/gvisor-%COMMAND%.log"
@@ -125,7 +125,7 @@ EOF
 
 test_18_bad_runsc_toml_is_a_named_error() {
   local toml=$HARNESS_BASE/broken.toml out
-  printf 'root = "x"\n[runsc_config\nplatform = "ptrace"\n' >"$toml"
+  printf 'root = "x"\n[runsc_config\nplatform = "'"${RUNSC_PLATFORM:-ptrace}"'"\n' >"$toml"
   out=$(GV_TOML=$toml gvrun sh-badtoml --rm -- echo never 2>&1) && { echo "run succeeded with a broken runsc.toml"; return 1; }
   hctr containers delete sh-badtoml >/dev/null 2>&1
   [[ $out == *"broken.toml"* && $out == *"line 2"* ]] || { echo "error does not name the file and line: $out"; return 1; }
@@ -163,7 +163,7 @@ test_99_nothing_left_behind() {
 
 test_20_runsc_failure_carries_runscs_message() {
   local toml=$HARNESS_BASE/badflag.toml out
-  printf 'root = "%s"\n[runsc_config]\nplatform = "ptrace"\nnetwork = "none"\nno-such-flag = "1"\n' \
+  printf 'root = "%s"\n[runsc_config]\nplatform = "'"${RUNSC_PLATFORM:-ptrace}"'"\nnetwork = "none"\nno-such-flag = "1"\n' \
     "$HARNESS_BASE/runsc-root" >"$toml"
   out=$(GV_TOML=$toml gvrun sh-badflag --rm -- echo never 2>&1) && { echo "run succeeded with a bad flag"; return 1; }
   hctr containers delete sh-badflag >/dev/null 2>&1

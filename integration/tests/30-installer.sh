@@ -18,7 +18,7 @@ inst_setup() {
   mkdir -p "$INST_HOST/etc/containerd" "$INST_BASE/content" "$INST_BASE/logs" "$INST_BASE/fifo"
   containerd config default >"$INST_HOST/etc/containerd/config.toml"
   [ -z "${1:-}" ] || sed -i -e "$1" "$INST_HOST/etc/containerd/config.toml"
-  cp /usr/bin/runsc "$INST_BASE/content/runsc"
+  cp "$(command -v runsc)" "$INST_BASE/content/runsc"
   cp "$INST_SHIM_BIN" "$INST_BASE/content/containerd-shim-runsc-v1"
   # containerd reads the installed files with every host path moved under the host root (imported drop-ins
   # included), and CRI set up for this machine (no CNI, no CAP_SYS_RESOURCE, local pause image).
@@ -29,13 +29,16 @@ B=$INST_BASE
 H=\$B/host
 echo restart >>"\$B/restarts"
 move() {
-  sed -e "s#\"/var/lib/containerd#\"\$H/var/lib/containerd#g" -e "s#\"/run/containerd#\"\$H/run/containerd#g" \\
-    -e "s#\"/opt/containerd#\"\$H/opt/containerd#g" -e "s#\"/opt/cni/bin#\"\$H/opt/cni/bin#g" \\
-    -e "s#\"/etc/cni/net.d#\"\$H/etc/cni/net.d#g" -e "s#\"/etc/containerd/conf.d/#\"\$B/run-conf.d/#g" \\
-    -e "s#\"/etc/containerd#\"\$H/etc/containerd#g" \\
+  # Either quote: containerd 2.x's \`config default\` (version 3) writes single-quoted strings.
+  sed -e "s#\\([\"']\\)/var/lib/containerd#\\1\$H/var/lib/containerd#g" -e "s#\\([\"']\\)/run/containerd#\\1\$H/run/containerd#g" \\
+    -e "s#\\([\"']\\)/opt/containerd#\\1\$H/opt/containerd#g" -e "s#\\([\"']\\)/opt/cni/bin#\\1\$H/opt/cni/bin#g" \\
+    -e "s#\\([\"']\\)/etc/cni/net.d#\\1\$H/etc/cni/net.d#g" -e "s#\\([\"']\\)/etc/containerd/conf.d/#\\1\$B/run-conf.d/#g" \\
+    -e "s#\\([\"']\\)/etc/containerd#\\1\$H/etc/containerd#g" -e "s#\\([\"']\\)/var/run/nri#\\1\$H/var/run/nri#g" \\
+    -e "s#\\([\"']\\)/opt/nri#\\1\$H/opt/nri#g" -e "s#\\([\"']\\)/etc/nri#\\1\$H/etc/nri#g" \\
     -e 's#restrict_oom_score_adj = false#restrict_oom_score_adj = true#' \\
     -e 's#disable_apparmor = false#disable_apparmor = true#' \\
-    -e 's#sandbox_image = ".*"#sandbox_image = "docker.io/library/pause-local:latest"#' "\$1"
+    -e 's#sandbox_image = ".*"#sandbox_image = "docker.io/library/pause-local:latest"#' \\
+    -e "s#sandbox = '.*'#sandbox = 'docker.io/library/pause-local:latest'#" "\$1"
 }
 rm -rf "\$B/run-conf.d" && mkdir -p "\$B/run-conf.d"
 for f in "\$H"/etc/containerd/conf.d/*.toml; do [ -e "\$f" ] && move "\$f" >"\$B/run-conf.d/\${f##*/}"; done
@@ -235,7 +238,7 @@ test_33_installation_image_installs_a_host_root() {
   local rc=$?
   hctr images rm localhost/gvisor-installation:test >/dev/null 2>&1
   [ $rc = 0 ] || { echo "install from the image failed: $out"; return 1; }
-  cmp -s /usr/bin/runsc "$INST_HOST/var/bin/containerruntimes/runsc" || { echo "runsc not installed from the image"; return 1; }
+  cmp -s "$(command -v runsc)" "$INST_HOST/var/bin/containerruntimes/runsc" || { echo "runsc not installed from the image"; return 1; }
   cmp -s "$INST_SHIM_BIN" "$INST_HOST/var/bin/containerruntimes/containerd-shim-runsc-v1" ||
     { echo "shim not installed from the image"; return 1; }
   grep -q 'containerd.runtimes.runsc.options]' "$INST_HOST/etc/containerd/config.toml" ||

@@ -9,7 +9,7 @@ nvproxy_toml() { # nvproxy_toml VALUE: a runsc.toml like the extension renders w
   cat >"$toml" <<EOF
 root = "$HARNESS_BASE/runsc-root"
 [runsc_config]
-platform = "ptrace"
+platform = "${RUNSC_PLATFORM:-ptrace}"
 network = "none"
 nvproxy = "$1"
 EOF

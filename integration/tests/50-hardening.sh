@@ -26,7 +26,7 @@ root = "$HARNESS_BASE/runsc-root"
 binary_name = "$wrapper"
 $extra
 [runsc_config]
-platform = "ptrace"
+platform = "${RUNSC_PLATFORM:-ptrace}"
 network = "none"
 EOF2
 }
@@ -69,7 +69,7 @@ test_52_shim_seccomp_false_switches_the_filter_off() {
 
 test_53_bad_oci_seccomp_profile_is_a_named_create_error() {
   local toml=$HARNESS_BASE/oci-seccomp.toml profile=$HARNESS_BASE/bad-profile.json out
-  printf 'root = "%s"\n[runsc_config]\nplatform = "ptrace"\nnetwork = "none"\noci-seccomp = true\n' \
+  printf 'root = "%s"\n[runsc_config]\nplatform = "'"${RUNSC_PLATFORM:-ptrace}"'"\nnetwork = "none"\noci-seccomp = true\n' \
     "$HARNESS_BASE/runsc-root" >"$toml"
   cat >"$profile" <<'EOF2'
 {"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","frobnicate"],"action":"SCMP_ACT_ERRNO"}]}
@@ -104,7 +104,7 @@ test_55_net_raw_is_stripped_unless_enabled() {
   caps=$(gvrun $id --rm -- sh -c "grep CapBnd /proc/self/status" | awk '{print $2}')
   [ -n "$caps" ] || { echo "no CapBnd from the container"; return 1; }
   (( (16#$caps >> 13) & 1 )) && { echo "CAP_NET_RAW is in the bounding set ($caps) with net-raw off"; return 1; }
-  printf 'root = "%s"\n[runsc_config]\nplatform = "ptrace"\nnetwork = "none"\nnet-raw = true\n' \
+  printf 'root = "%s"\n[runsc_config]\nplatform = "'"${RUNSC_PLATFORM:-ptrace}"'"\nnetwork = "none"\nnet-raw = true\n' \
     "$HARNESS_BASE/runsc-root" >"$toml"
   caps=$(GV_TOML=$toml gvrun $id-on --rm -- sh -c "grep CapBnd /proc/self/status" | awk '{print $2}')
   (( (16#$caps >> 13) & 1 )) || { echo "CAP_NET_RAW missing ($caps) with net-raw = true"; return 1; }

@@ -94,7 +94,7 @@ test_71_bad_creates_and_kills_are_named_and_leave_nothing() {
   echo '{"ociVersion": "1.0.2", "process": ' >"$bad/malformed/config.json"
   cp "$spec" "$bad/no-rootfs/config.json"
   cp "$spec" "$bad/empty-rootfs/config.json"
-  printf 'root = "%s"\n[runsc_config\nplatform = "ptrace"\n' "$HARNESS_BASE/runsc-root" >"$bad/broken.toml"
+  printf 'root = "%s"\n[runsc_config\nplatform = "'"${RUNSC_PLATFORM:-ptrace}"'"\n' "$HARNESS_BASE/runsc-root" >"$bad/broken.toml"
   long=$(printf 'x%.0s' $(seq 1 300))
   local toml="\"config_path\": \"$RUNSC_TOML\""
   {

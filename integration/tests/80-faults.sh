@@ -23,38 +23,10 @@ rl_setup() {
   RL_SOCK=$RL_BASE/containerd.sock
   mkdir -p "$RL_BASE"/{root,state,opt/bin,fifo,logs,cri-logs,cni/bin,cni/net.d}
   install -m 0755 "$RL_SHIM_BIN" "$RL_BASE/opt/bin/containerd-shim-runsc-v1"
-  printf 'root = "%s"\n[runsc_config]\nplatform = "ptrace"\nnetwork = "none"\n' "$RL_BASE/runsc-root" \
+  printf 'root = "%s"\n[runsc_config]\nplatform = "'"${RUNSC_PLATFORM:-ptrace}"'"\nnetwork = "none"\n' "$RL_BASE/runsc-root" \
     >"$RL_BASE/runsc.toml"
-  local cri='plugins."io.containerd.grpc.v1.cri"'
-  cat >"$RL_BASE/config.toml" <<EOF
-version = 2
-root = "$RL_BASE/root"
-state = "$RL_BASE/state"
-[grpc]
-  address = "$RL_SOCK"
-[ttrpc]
-  address = "$RL_SOCK.ttrpc"
-[debug]
-  level = "debug"
-[plugins]
-  [plugins."io.containerd.internal.v1.opt"]
-    path = "$RL_BASE/opt"
-  [$cri]
-    sandbox_image = "docker.io/library/pause-local:latest"
-    restrict_oom_score_adj = true
-    disable_apparmor = true
-    stream_server_port = "0"
-    [$cri.cni]
-      bin_dir = "$RL_BASE/cni/bin"
-      conf_dir = "$RL_BASE/cni/net.d"
-    [$cri.containerd]
-      default_runtime_name = "runsc"
-    [$cri.containerd.runtimes.runsc]
-      runtime_type = "io.containerd.runsc.v1"
-      [$cri.containerd.runtimes.runsc.options]
-        TypeUrl = "io.containerd.runsc.v1.options"
-        ConfigPath = "$RL_BASE/runsc.toml"
-EOF
+  HARNESS_CRI=1 HARNESS_CRI_DEFAULT_RUNTIME=runsc HARNESS_CRI_RUNSC_CONFIG=$RL_BASE/runsc.toml \
+    harness_containerd_config "$RL_BASE" >"$RL_BASE/config.toml"
   rl_containerd_start || return 1
   python3 mkimage.py "$RL_BASE/busybox.tar" >/dev/null || return 1
   python3 mkimage.py "$RL_BASE/pause.tar" docker.io/library/pause-local:latest '["/bin/sleep","2147483647"]' \
@@ -356,7 +328,7 @@ test_83_debug_log_on_read_only_or_full_disk() {
     cat >"$HARNESS_BASE/rl-$kind.toml" <<EOF2
 root = "$HARNESS_BASE/runsc-root"
 [runsc_config]
-platform = "ptrace"
+platform = "${RUNSC_PLATFORM:-ptrace}"
 network = "none"
 debug = true
 debug-log = "$dir/%ID%/gvisor-%COMMAND%.log"
