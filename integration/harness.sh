@@ -41,6 +41,14 @@ harness_containerd_major() {
   containerd --version | awk '{print $3}' | sed 's/^v//; s/\..*//'
 }
 
+# Whether the containerd on PATH is at least MAJOR.MINOR: harness_containerd_at_least 1 7
+harness_containerd_at_least() {
+  local v major minor
+  v=$(containerd --version | awk '{print $3}' | sed 's/^v//')
+  major=${v%%.*} minor=${v#*.} minor=${minor%%.*}
+  [ "$major" -gt "$1" ] || { [ "$major" -eq "$1" ] && [ "$minor" -ge "$2" ]; }
+}
+
 # harness_containerd_config BASE [EXTRA-TOML]: a private containerd's config.toml under BASE, in the
 # version the containerd on PATH reads natively (2 for 1.6/1.7; 3 for 2.x, whose CRI is split into
 # io.containerd.cri.v1.runtime and .images while io.containerd.grpc.v1.cri keeps only the server). With

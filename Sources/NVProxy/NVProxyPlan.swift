@@ -6,9 +6,10 @@ public struct NVProxyPlan: Sendable, Hashable {
     public var request: GPURequest?
     /// The rewritten spec, set only for a GPU container; write it over `config.json`.
     public var rewrite: GPUSpecRewrite?
-    /// Whether the `nvproxy*` flags of `[runsc_config]` may reach runsc. False only when runsc has no nvproxy
-    /// and the container asks for no GPU: Debian's runsc rejects `--nvproxy` on every command, and a GPU-less
-    /// container must keep working under an nvproxy configuration.
+    /// Whether the `nvproxy*` flags of `[runsc_config]` may reach runsc. False only for a container that asks for
+    /// no GPU when runsc has no nvproxy (Debian 12's runsc rejects `--nvproxy` on every command) or the node has no
+    /// NVIDIA control device (runsc 20240729 then fails the sandbox at boot): a GPU-less container must keep
+    /// working under an nvproxy configuration.
     public var keepsNVProxyFlags: Bool
     /// Log lines for the operator (left-out nodes, dropped flags, unchecked drivers).
     public var notes: [String]
@@ -42,7 +43,15 @@ public struct NVProxyPlan: Sendable, Hashable {
             throw NVProxyError(.invalidSpec(file: error.file, reason: error.reason))
         }
         guard let request = try GPURequest.detect(in: spec, file: file) else {
-            return await flagsOnly(runsc: runsc, support: support)
+            let plan = await flagsOnly(runsc: runsc, support: support)
+            // runsc with nvproxy (20240729) opens /dev/nvidiactl when the sandbox boots, so on a node without the
+            // NVIDIA driver `nvproxy = true` would fail every GPU-less container; GPU ones fail here anyway.
+            guard plan.keepsNVProxyFlags, (try? inventory().requiredDevices()) == nil else { return plan }
+            return NVProxyPlan(
+                keepsNVProxyFlags: false,
+                notes: [
+                    "this node has no usable NVIDIA control device; the nvproxy flags of [runsc_config] are not passed for this container, which asks for no GPU"
+                ])
         }
 
         let support = try await support()

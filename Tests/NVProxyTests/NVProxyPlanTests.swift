@@ -51,7 +51,21 @@ final class Calls: Sendable {
         let calls = Calls()
         let plan = try await Self.make(Self.plainSpec, host: fake.host, calls: calls)
         #expect(plan == NVProxyPlan(request: nil, rewrite: nil, keepsNVProxyFlags: true, notes: []))
-        #expect(calls.inventory.load(ordering: .relaxed) == 0)
+        // Only to see that the node has the NVIDIA control device runsc opens at boot.
+        #expect(calls.inventory.load(ordering: .relaxed) == 1)
+    }
+
+    /// runsc 20240729 with --nvproxy fails every sandbox on a node without /dev/nvidiactl ("failed to get Nvidia
+    /// driver version: failed to open /dev/nvidiactl", seen in the end-to-end test 41).
+    @Test func aGPULessContainerDropsTheFlagOnANodeWithoutTheNVIDIADriver() async throws {
+        let fake = try FakeGPUHost()
+        let plan = try await Self.make(Self.plainSpec, host: fake.host)
+        #expect(plan.rewrite == nil)
+        #expect(!plan.keepsNVProxyFlags)
+        #expect(
+            plan.notes == [
+                "this node has no usable NVIDIA control device; the nvproxy flags of [runsc_config] are not passed for this container, which asks for no GPU"
+            ])
     }
 
     @Test func aGPULessContainerDropsTheFlagWhenRunscLacksNVProxy() async throws {

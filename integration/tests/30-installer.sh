@@ -181,7 +181,7 @@ test_31_installer_drop_in_keeps_the_cri_section() {
   local out
   [ -x "$INST_NODE_BIN" ] || { echo "gvisor-node binary $INST_NODE_BIN missing (run 'make release')"; return 1; }
   # gardener-node-agent's shape: imports conf.d, and a CRI setting of its own that must survive.
-  inst_setup 's#^imports = \[\]#imports = ["/etc/containerd/conf.d/*.toml"]#; s#enable_unprivileged_icmp = false#enable_unprivileged_icmp = true#'
+  inst_setup 's#^imports = \[\]#imports = ["/etc/containerd/conf.d/*.toml"]#; s#max_container_log_line_size = 16384#max_container_log_line_size = 16385#'
   mkdir -p "$INST_HOST/etc/containerd/conf.d"
   cp "$INST_HOST/etc/containerd/config.toml" "$INST_BASE/config.before"
   inst_node install --extra-runsc-flag network=none || return 1
@@ -191,17 +191,26 @@ test_31_installer_drop_in_keeps_the_cri_section() {
   # What containerd makes of config.toml plus the drop-in: runsc registered and the CRI setting kept.
   out=$(containerd --config "$INST_BASE/run-config.toml" config dump 2>/dev/null)
   [[ $out == *'runtimes.runsc]'* ]] || { echo "merged config lacks runsc"; return 1; }
-  grep -q "enable_unprivileged_icmp = true" <<<"$out" || { echo "merged config lost enable_unprivileged_icmp = true"; return 1; }
+  grep -q "max_container_log_line_size = 16385" <<<"$out" ||
+    { echo "merged config lost max_container_log_line_size = 16385"; return 1; }
   inst_import_images || return 1
   out=$(inst_cri_run inst-cri-d 'echo via-drop-in') || { echo "CRI run failed: $out"; return 1; }
   expect_eq "CRI output" "via-drop-in" "$out" || return 1
   inst_expect_doctor 0 "registered in /etc/containerd/conf.d/gvisor-runsc.toml" || return 1
-  # Why the drop-in repeats the section: containerd replaces a plugin's whole section with an imported one.
-  printf '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runsc]\n  runtime_type = "io.containerd.runsc.v1"\n' \
-    >"$INST_BASE/run-conf.d/gvisor-runsc.toml"
+  # Why a drop-in must repeat the section for 1.6/1.7: they replace a plugin's whole section with an imported
+  # one; 2.x merges imported plugin tables key by key (checked here with each version's own `config dump`).
+  local plugin='io.containerd.grpc.v1.cri' version=2
+  harness_containerd_at_least 2 0 && plugin='io.containerd.cri.v1.runtime' version=3
+  printf 'version = %s\n[plugins."%s".containerd.runtimes.runsc]\n  runtime_type = "io.containerd.runsc.v1"\n' \
+    "$version" "$plugin" >"$INST_BASE/run-conf.d/gvisor-runsc.toml"
   out=$(containerd --config "$INST_BASE/run-config.toml" config dump 2>/dev/null)
-  grep -q "enable_unprivileged_icmp = true" <<<"$out" &&
-    { echo "containerd kept the main CRI section beside a runsc-only drop-in (merge semantics changed?)"; return 1; }
+  if harness_containerd_at_least 2 0; then
+    grep -q "max_container_log_line_size = 16385" <<<"$out" ||
+      { echo "containerd 2.x dropped the main CRI setting beside a runsc-only drop-in (merge semantics changed?)"; return 1; }
+  else
+    grep -q "max_container_log_line_size = 16385" <<<"$out" &&
+      { echo "containerd kept the main CRI section beside a runsc-only drop-in (merge semantics changed?)"; return 1; }
+  fi
   inst_node uninstall || return 1
   [ ! -e "$INST_HOST/etc/containerd/conf.d/gvisor-runsc.toml" ] || { echo "drop-in left after uninstall"; return 1; }
 }
@@ -228,7 +237,7 @@ test_33_installation_image_installs_a_host_root() {
   local out
   [ -x "$INST_NODE_BIN" ] || { echo "gvisor-node binary $INST_NODE_BIN missing (run 'make release')"; return 1; }
   inst_setup
-  SHIM_BIN=$INST_SHIM_BIN GVISOR_NODE_BIN=$INST_NODE_BIN ../scripts/build-images.sh "$INST_BASE/images" test installation \
+  RUNSC_BIN=$(command -v runsc) SHIM_BIN=$INST_SHIM_BIN GVISOR_NODE_BIN=$INST_NODE_BIN ../scripts/build-images.sh "$INST_BASE/images" test installation \
     >/dev/null || return 1
   hctr images import "$INST_BASE/images/gvisor-installation.tar" >/dev/null || return 1
   # The DaemonSet's view: the host's / at /var/host; the image's own content and gvisor-node, run by runc.

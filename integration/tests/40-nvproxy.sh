@@ -1,8 +1,10 @@
 # shellcheck shell=bash
-# nvproxy (GPUs) with the runsc installed here: Debian's runsc 0.0~20221219 predates nvproxy (no `nvproxy`
-# subcommand, no --nvproxy flag). There is no GPU on this machine, so the GPU container must fail at Create
-# with the shim's named error, and a GPU-less container under the same nvproxy configuration must still run
-# (the shim then keeps --nvproxy away from a runsc that would reject it).
+# nvproxy (GPUs) with the pair's runsc: Debian 12's runsc 0.0~20221219 predates nvproxy (no `nvproxy`
+# subcommand, no --nvproxy flag); runsc 20240729 has it (its real `nvproxy list-supported-drivers` answers).
+# There is no GPU on this machine, so the GPU container must fail at Create with the shim's named error (runsc
+# lacks nvproxy, or the node has no NVIDIA driver), and a GPU-less container under the same nvproxy
+# configuration must still run (the shim then keeps --nvproxy away from a runsc that would reject it, or that
+# would fail to open /dev/nvidiactl at boot).
 
 nvproxy_toml() { # nvproxy_toml VALUE: a runsc.toml like the extension renders with configFlags.nvproxy
   local toml=$HARNESS_BASE/runsc-nvproxy-$1.toml
@@ -16,14 +18,19 @@ EOF
   echo "$toml"
 }
 
-test_40_nvproxy_gpu_container_on_nvproxyless_runsc_is_a_named_error() {
+test_40_nvproxy_gpu_container_without_gpu_support_is_a_named_error() {
   local toml out id=nv-gpu
   toml=$(nvproxy_toml true)
   out=$(GV_TOML=$toml gvrun $id --rm --env NVIDIA_VISIBLE_DEVICES=0 -- echo never 2>&1) &&
-    { echo "a GPU container ran on a runsc without nvproxy: $out"; return 1; }
+    { echo "a GPU container ran without nvproxy support: $out"; return 1; }
   hctr containers delete $id >/dev/null 2>&1
-  [[ $out == *"nvproxy is requested"* && $out == *"has no nvproxy support"* ]] ||
-    { echo "error does not say that runsc lacks nvproxy: $out"; return 1; }
+  if runsc nvproxy list-supported-drivers >/dev/null 2>&1; then
+    [[ $out == *"nvproxy: no usable NVIDIA driver on this host"* ]] ||
+      { echo "error does not say that the node has no NVIDIA driver: $out"; return 1; }
+  else
+    [[ $out == *"nvproxy is requested"* && $out == *"has no nvproxy support"* ]] ||
+      { echo "error does not say that runsc lacks nvproxy: $out"; return 1; }
+  fi
   [[ $out != *"waiting for sandbox to start"* ]] || { echo "runsc was started anyway: $out"; return 1; }
   [ -z "$(runsc_procs $id)" ] || { echo "runsc processes left: $(runsc_procs $id)"; return 1; }
   ! grep -q "$(bundle_of $id)/rootfs" /proc/self/mounts || { echo "rootfs of $id still mounted"; return 1; }

@@ -90,8 +90,11 @@ test_54_missing_capability_is_a_named_create_error() {
   printf '#!/bin/sh\nexec setpriv --bounding-set -sys_ptrace %s "$@"\n' \
     "$HARNESS_BASE/opt/bin/containerd-shim-runsc-v1" >"$wrapper"
   chmod +x "$wrapper"
+  # The ptrace platform needs CAP_SYS_PTRACE on every runsc (systrap, the newer default, does not).
+  printf 'root = "%s"\n[runsc_config]\nplatform = "ptrace"\nnetwork = "none"\n' "$HARNESS_BASE/runsc-root" \
+    >"$HARNESS_BASE/ptrace.toml"
   out=$(hctr run --fifo-dir "$HARNESS_BASE/fifo" --runtime io.containerd.runscnocap.v1 \
-    --runtime-config-path "$RUNSC_TOML" --rm "$HARNESS_IMAGE" hard-nocap echo never 2>&1) &&
+    --runtime-config-path "$HARNESS_BASE/ptrace.toml" --rm "$HARNESS_IMAGE" hard-nocap echo never 2>&1) &&
     { echo "run succeeded without CAP_SYS_PTRACE"; rm -f "$wrapper"; return 1; }
   hctr containers delete hard-nocap >/dev/null 2>&1
   rm -f "$wrapper"

@@ -116,7 +116,10 @@ test_65_metrics_grow_with_memory_use() {
 test_66_oom_event_names_the_container_before_its_exit() {
   local id=ex-oom events=$HARNESS_BASE/events-66 oom exit
   events_start "$events"
-  gvrun $id --memory-limit 67108864 --rm -- sh -c 'x=a; while true; do x=$x$x; done'
+  # tmpfs pages: runsc 20240729 applies the memory limit to the application's own allocations inside the sentry
+  # (a doubling shell string gets ENOMEM and sh exits 1), but pages of the sandbox's tmpfs are the sentry's and
+  # meet the host cgroup's OOM killer on every runsc.
+  gvrun $id --memory-limit 67108864 --rm -- dd if=/dev/zero of=/dev/shm/fill bs=1M count=256
   local rc=$?
   sleep 0.5
   events_stop
@@ -135,7 +138,8 @@ test_67_update_and_checkpoint_answer_clearly() {
   [[ $out == "code=12 message=Update: "*"has no 'update' subcommand"* ]] ||
     { echo "Update: $out"; cleanup_task $id; return 1; }
   out=$(hctr tasks checkpoint $id 2>&1)
-  [[ $out == *"only checkpoints that stop the container"*"not implemented"* ]] ||
+  # ctr 1.6 appends the code ("not implemented"); ctr 2.x prints the message alone.
+  [[ $out == *"only checkpoints that stop the container"* ]] ||
     { echo "checkpoint: $out"; cleanup_task $id; return 1; }
   expect_eq "state after refused checkpoint" RUNNING "$(task_status $id)" || { cleanup_task $id; return 1; }
   out=$(python3 "$TOOLS/ttrpc_call.py" "$address" "$HARNESS_NS" Checkpoint $id \
@@ -156,7 +160,10 @@ test_69_exec_errors_are_named() {
   local dup_pid=$!
   for _ in $(seq 1 100); do hctr tasks ps $id | grep -q dup && break; sleep 0.1; done
   out=$(hctr tasks exec --exec-id dup $id true 2>&1)
-  [[ $out == *"already exists"* ]] || { echo "duplicate exec id: $out"; cleanup_task $id; return 1; }
+  # containerd 1.6/1.7 pass the Exec on and the shim answers AlreadyExists; containerd 2.x's tasks service finds the
+  # id among the task's processes first and answers AlreadyExists itself (ctr prints "id dup").
+  [[ $out == *"already exists"* || ($(harness_containerd_major) -ge 2 && $out == *"id dup"*) ]] ||
+    { echo "duplicate exec id: $out"; cleanup_task $id; return 1; }
   out=$(hctr tasks exec --exec-id nocmd $id /no/such/binary 2>&1)
   [[ $out == *"/no/such/binary"* ]] || { echo "missing binary: $out"; cleanup_task $id; return 1; }
   hctr tasks kill -s KILL --exec-id dup $id

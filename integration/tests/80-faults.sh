@@ -110,6 +110,25 @@ rl_wait_status() {
 
 # containerd stopped with SIGTERM and started again with the same config while 5 ctr containers and 2 CRI
 # pods run; one container of each kind exits while containerd is down.
+# containerd 1.6 keeps a task that exited while it was down: Wait and Delete report its exit code, and the
+# shim's retried /tasks/exit reaches the new containerd.
+rl_restart_wait_and_delete_report_the_exit() {
+  local out
+  echo "step: Wait and Delete report rl-rd's exit code"
+  # ctr tasks attach is Wait, then Delete (deferred in ctr): its status is Wait's, Delete's is in /tasks/delete.
+  timeout 20 ctr -a "$RL_SOCK" -n "$RL_NS" tasks attach rl-rd </dev/null >/dev/null 2>&1
+  expect_eq "Wait status of rl-rd (ctr tasks attach)" 7 "$?" || return 1
+  rl_ctr containers delete rl-rd || return 1
+  sleep 1.5 # the shims' next retry (back-off capped at 1 s)
+  rl_events_stop
+  out=$(grep -a '"container_id":"rl-rd"' "$RL_BASE/events-after-restart")
+  grep -a " /tasks/exit " <<<"$out" | grep -q '"exit_status":7' ||
+    { echo "rl-rd's exit event did not reach the new containerd: $(cat "$RL_BASE/events-after-restart")"; return 1; }
+  grep -a " /tasks/delete " <<<"$out" | grep -q '"exit_status":7' ||
+    { echo "no /tasks/delete with exit status 7 for rl-rd: $(cat "$RL_BASE/events-after-restart")"; return 1; }
+  grep -q "forwarding events again" "$RL_BASE/containerd.log" || { echo "no shim logged the resumed forwarding"; return 1; }
+}
+
 test_80_containerd_restart_keeps_tasks_and_exits() {
   local out pod1 pod2 c1 c2 started stopped_at id
   rl_setup || return 1
@@ -147,26 +166,25 @@ test_80_containerd_restart_keeps_tasks_and_exits() {
 
   echo "step: every task listed with its state"
   for id in rl-ra rl-rb rl-rc rl-re; do expect_eq "$id after the restart" RUNNING "$(rl_status $id)" || return 1; done
-  expect_eq "rl-rd (exited during the downtime)" STOPPED "$(rl_status rl-rd)" || return 1
   out=$(rl_cri list) || return 1
   [[ $out == *"$c1 RUNNING"* && $out == *"$c2 "* ]] || { echo "CRI ListContainers: $out"; return 1; }
   expect_eq "CRI container of rl-pod1" "RUNNING 0" "$(rl_cri status "$c1")" || return 1
   out=$(rl_cri wait "$c2" EXITED 10) || { echo "CRI container of rl-pod2: $out"; return 1; }
-  expect_eq "CRI container of rl-pod2 (exited during the downtime)" "EXITED 3" "$out" || return 1
-
-  echo "step: Wait and Delete report rl-rd's exit code"
-  # ctr tasks attach is Wait, then Delete (deferred in ctr): its status is Wait's, Delete's is in /tasks/delete.
-  timeout 20 ctr -a "$RL_SOCK" -n "$RL_NS" tasks attach rl-rd </dev/null >/dev/null 2>&1
-  expect_eq "Wait status of rl-rd (ctr tasks attach)" 7 "$?" || return 1
-  rl_ctr containers delete rl-rd || return 1
-  sleep 1.5 # the shims' next retry (back-off capped at 1 s)
-  rl_events_stop
-  out=$(grep -a '"container_id":"rl-rd"' "$RL_BASE/events-after-restart")
-  grep -a " /tasks/exit " <<<"$out" | grep -q '"exit_status":7' ||
-    { echo "rl-rd's exit event did not reach the new containerd: $(cat "$RL_BASE/events-after-restart")"; return 1; }
-  grep -a " /tasks/delete " <<<"$out" | grep -q '"exit_status":7' ||
-    { echo "no /tasks/delete with exit status 7 for rl-rd: $(cat "$RL_BASE/events-after-restart")"; return 1; }
-  grep -q "forwarding events again" "$RL_BASE/containerd.log" || { echo "no shim logged the resumed forwarding"; return 1; }
+  if harness_containerd_at_least 1 7; then
+    # containerd 1.7+ drops, at start-up, every task whose shim answers Pids with no process and that is not a
+    # sandbox ("cleaning leaked shim process", core/runtime/v2 loadShims, containerd#6860): the runc-v2 shim's
+    # tasks that exit while containerd is down go the same way (checked by hand on 1.7.24 and 2.1.9). CRI keeps
+    # its container record and reports it exited; the exit code is lost with the task.
+    expect_eq "rl-rd (exited during the downtime, dropped by containerd $(containerd --version | awk '{print $3}'))" \
+      "" "$(rl_status rl-rd)" || return 1
+    [[ $out == "EXITED "* ]] || { echo "CRI container of rl-pod2 (exited during the downtime): $out"; return 1; }
+    rl_ctr containers delete rl-rd || return 1
+    rl_events_stop
+  else
+    expect_eq "rl-rd (exited during the downtime)" STOPPED "$(rl_status rl-rd)" || return 1
+    expect_eq "CRI container of rl-pod2 (exited during the downtime)" "EXITED 3" "$out" || return 1
+    rl_restart_wait_and_delete_report_the_exit || return 1
+  fi
 
   echo "step: exec, kill and delete still work"
   out=$(rl_ctr tasks exec --exec-id after-restart rl-ra sh -c 'echo exec-$((6*7))') || return 1
