@@ -21,9 +21,21 @@ public struct ShimDaemon {
 
     public func run() async throws {
         guard !flags.namespace.isEmpty else { throw ShimStart.Failure(description: "shim namespace cannot be empty") }
-        let log = ShimLog(
+        let startConfig = Self.startConfig(environment)
+        var startLog = ShimLog(
             minimumLevel: flags.debug ? .debug : .info,
-            fields: [("runtime", ShimVersion.runtime), ("namespace", flags.namespace)])
+            fields: [("runtime", ShimVersion.runtime), ("namespace", flags.namespace)], files: ShimLogFiles())
+        if !flags.debug, let level = startConfig?.logLevel {
+            // runsc.toml's log_level, as gVisor's Go shim applies it; containerd's -debug wins.
+            if let parsed = ShimLog.Level(logrusName: level) {
+                startLog.minimumLevel = parsed
+            } else {
+                startLog.warning(
+                    "runsc.toml: log_level: unknown level; expected trace, debug, info, warn, warning, error, fatal or panic",
+                    [("log_level", level)])
+            }
+        }
+        let log = startLog
         ShimHardening.confineDaemon(environment: environment, log: log)  // Hardening: ShimHardening.swift
         try Reaper.becomeSubreaper()
         let reaper = Reaper.shared
@@ -76,6 +88,15 @@ public struct ShimDaemon {
         await server.close(gracePeriod: .seconds(1))
         if let socketPath { unlink(socketPath) }
         try? await group.shutdownGracefully()
+    }
+
+    /// runsc.toml as the daemon can know it at start: the file `start` found in the runtime options, or the default
+    /// one; nil when neither exists or it does not parse (Create reports that with the file's name).
+    static func startConfig(_ environment: [String: String]) -> RunscShimConfig? {
+        let path =
+            environment[ShimHardening.configPathVariable] ?? ShimService.Settings(namespace: "").defaultConfigPath
+        guard access(path, F_OK) == 0 else { return nil }
+        return try? RunscShimConfig.load(contentsOfFile: path).config
     }
 
     /// Events go to containerd's ttrpc socket (`TTRPC_ADDRESS`); without one they are only logged.

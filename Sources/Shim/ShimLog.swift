@@ -1,4 +1,5 @@
 import Glibc
+import Synchronization
 
 /// The shim's log: logfmt lines on stderr, which the daemon points at the bundle's `log` FIFO so
 /// containerd copies them into its own log (`-debug` enables debug lines). Kept tiny on purpose:
@@ -17,17 +18,34 @@ public struct ShimLog: Sendable {
         }
 
         public static func < (lhs: Level, rhs: Level) -> Bool { lhs.rawValue < rhs.rawValue }
+
+        /// runsc.toml's `log_level`, in logrus's names as gVisor's Go shim reads it; nil for any other word.
+        public init?(logrusName: String) {
+            switch logrusName.lowercased() {
+            case "trace", "debug": self = .debug
+            case "info": self = .info
+            case "warn", "warning": self = .warning
+            case "error", "fatal", "panic": self = .error
+            default: return nil
+            }
+        }
     }
 
     public var minimumLevel: Level
     /// Fields added to every line (`id`, `namespace`).
     public var fields: [(String, String)]
     public var fd: CInt
+    /// Files every line is also written to (runsc.toml's `log_path`); shared by all copies of this log.
+    public var files: ShimLogFiles?
 
-    public init(minimumLevel: Level = .info, fields: [(String, String)] = [], fd: CInt = STDERR_FILENO) {
+    public init(
+        minimumLevel: Level = .info, fields: [(String, String)] = [], fd: CInt = STDERR_FILENO,
+        files: ShimLogFiles? = nil
+    ) {
         self.minimumLevel = minimumLevel
         self.fields = fields
         self.fd = fd
+        self.files = files
     }
 
     public func debug(_ message: @autoclosure () -> String, _ extra: [(String, String)] = []) {
@@ -50,6 +68,7 @@ public struct ShimLog: Sendable {
         line += "\n"
         var bytes = Array(line.utf8)
         _ = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress, $0.count) }
+        files?.write(bytes)
     }
 
     static func quote(_ value: String) -> String {
@@ -82,5 +101,39 @@ public struct ShimLog: Sendable {
         return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
             + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2))."
             + String(repeating: "0", count: 9 - nanos.count) + nanos + "Z"
+    }
+}
+
+/// The shim's extra log files: runsc.toml's `log_path`, which gVisor's Go shim opens at Create and adds to its
+/// log output beside the FIFO containerd reads (pkg/shim/v1/runsc/container.go `NewContainer`). One shim serves a
+/// whole pod, so every file opened for one of its containers gets the daemon's lines from then on.
+public final class ShimLogFiles: Sendable {
+    private let descriptors = Mutex<[String: CInt]>([:])
+
+    public init() {}
+
+    deinit {
+        descriptors.withLock { for fd in $0.values { close(fd) } }
+    }
+
+    /// Opens `path` for appending (created 0644, never through a symlink) unless it is open already; true when
+    /// it was opened now.
+    public func add(_ path: String) throws(SystemError) -> Bool {
+        try descriptors.withLock { (open: inout [String: CInt]) throws(SystemError) -> Bool in
+            guard open[path] == nil else { return false }
+            let fd = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
+            guard fd >= 0 else { throw SystemError(operation: "open \(path)", errno: errno) }
+            open[path] = fd
+            return true
+        }
+    }
+
+    /// The paths open now, sorted.
+    public var paths: [String] { descriptors.withLock { $0.keys.sorted() } }
+
+    func write(_ bytes: [UInt8]) {
+        descriptors.withLock { open in
+            for fd in open.values { _ = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) } }
+        }
     }
 }

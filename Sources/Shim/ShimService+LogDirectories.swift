@@ -1,5 +1,6 @@
 import GVisorConfig
 import Glibc
+import ShimAPI
 
 extension ShimService {
     /// Creates the directories runsc's path flags (`debug-log`, `panic-log`, ...) write into and checks that each
@@ -28,6 +29,32 @@ extension ShimService {
             }
         }
         return usable
+    }
+}
+
+extension ShimService {
+    /// runsc.toml's `log_path`: the shim's log lines also go to that file from this Create on, starting with a
+    /// header naming the container, as gVisor's Go shim writes one (args, pid, id, bundle, stdio). A file that
+    /// cannot be opened is a warning, never a failed container.
+    func openShimLogFile(
+        _ config: RunscShimConfig, id: ContainerID, bundle: String, request: Containerd_Task_V2_CreateTaskRequest
+    ) {
+        guard let path = config.shimLogPath(for: id), let files = log.files else { return }
+        do {
+            _ = try files.add(path)
+        } catch {
+            log.warning("log_path unusable, shim log stays on containerd's FIFO only", [
+                ("id", id.rawValue), ("path", path), ("error", "\(error)"),
+            ])
+            return
+        }
+        log.info(
+            "shim log file",
+            [
+                ("id", id.rawValue), ("path", path), ("pid", "\(getpid())"), ("bundle", bundle),
+                ("stdin", request.stdin), ("stdout", request.stdout), ("stderr", request.stderr),
+                ("terminal", "\(request.terminal)"),
+            ])
     }
 }
 

@@ -116,6 +116,13 @@ public final class ShimService: TaskService {
         // starts; one that cannot is logged and its flags dropped, never fatal (a full disk must not stop
         // containers). ShimService+LogDirectories.swift
         config = usableLogPaths(config, id: id)
+        openShimLogFile(config, id: id, bundle: bundle, request: request)
+        log.debug(
+            "runsc flags",
+            [
+                ("id", id.rawValue), ("binary", config.binaryName),
+                ("flags", config.runscFlags(substitutingID: id).joined(separator: " ")),
+            ])
         var succeeded = false
         let runsc = Runsc(
             binary: config.binaryName, root: "\(config.root)/\(settings.namespace)", log: "\(bundle)/log.json",
