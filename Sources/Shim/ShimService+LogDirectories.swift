@@ -43,9 +43,11 @@ extension ShimService {
         do {
             _ = try files.add(path)
         } catch {
-            log.warning("log_path unusable, shim log stays on containerd's FIFO only", [
-                ("id", id.rawValue), ("path", path), ("error", "\(error)"),
-            ])
+            log.warning(
+                "log_path unusable, shim log stays on containerd's FIFO only",
+                [
+                    ("id", id.rawValue), ("path", path), ("error", "\(error)"),
+                ])
             return
         }
         log.info(
@@ -55,6 +57,33 @@ extension ShimService {
                 ("stdin", request.stdin), ("stdout", request.stdout), ("stderr", request.stderr),
                 ("terminal", "\(request.terminal)"),
             ])
+    }
+}
+
+extension ShimService {
+    /// A pod sandbox's runsc logs beside the pod's container logs, as gVisor's Go shim places them
+    /// (pkg/shim/v1/utils: `io.kubernetes.cri.sandbox-log-directory` → `--user-log <dir>/gvisor.log` for
+    /// `create` and `--panic-log <dir>/gvisor_panic.log`), so what the application wrote to the sandbox's
+    /// console and a sentry panic are found next to `kubectl logs`. Only for the sandbox (its runsc boots the
+    /// pod); a `panic-log` set in runsc.toml wins; a directory that cannot take a file is a warning.
+    /// Returns the configuration to run with and the `--user-log` path for `create`.
+    func podSandboxLogs(
+        _ config: RunscShimConfig, spec: SpecAnnotations, id: ContainerID
+    ) -> (config: RunscShimConfig, userLog: String?) {
+        guard spec.criContainerType == "sandbox",
+            let directory = spec.annotations?[CRIAnnotations.sandboxLogDirectory], directory.hasPrefix("/")
+        else { return (config, nil) }
+        if let problem = LogDirectoryProbe.check(directory) {
+            log.warning(
+                "pod log directory unusable, the sandbox starts without --user-log and --panic-log",
+                [("id", id.rawValue), ("path", directory), ("error", "\(problem)")])
+            return (config, nil)
+        }
+        var adjusted = config
+        if adjusted.runscConfig["panic-log"] == nil {
+            adjusted.runscConfig["panic-log"] = "\(directory)/gvisor_panic.log"
+        }
+        return (adjusted, "\(directory)/gvisor.log")
     }
 }
 

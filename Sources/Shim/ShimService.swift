@@ -116,6 +116,8 @@ public final class ShimService: TaskService {
         // starts; one that cannot is logged and its flags dropped, never fatal (a full disk must not stop
         // containers). ShimService+LogDirectories.swift
         config = usableLogPaths(config, id: id)
+        let userLog: String?
+        (config, userLog) = podSandboxLogs(config, spec: spec, id: id)
         openShimLogFile(config, id: id, bundle: bundle, request: request)
         log.debug(
             "runsc flags",
@@ -156,7 +158,9 @@ public final class ShimService: TaskService {
         }
         do {
             try await client.create(
-                id: id.rawValue, options: CreateOptions(bundle: bundle, pidFile: pidFile, consoleSocket: console?.path),
+                id: id.rawValue,
+                options: CreateOptions(
+                    bundle: bundle, pidFile: pidFile, consoleSocket: console?.path, userLog: userLog),
                 stdio: isSubcontainer ? .null : io.runscStdio)
         } catch {
             console?.close()
