@@ -123,20 +123,23 @@ bench-ttrpc: ## ttrpc round trips in one process.
 	$(SWIFT) build -c release --product ttrpc-bench
 	$$($(SWIFT) build -c release --show-bin-path)/ttrpc-bench $(BENCH_FLAGS)
 
-bench-cri: release cri-venv ## CRI pods: handler runsc vs runc, start time and shim memory for 20 pods.
-	scripts/bench-cri.sh
+# Shim and CRI benchmarks run once per containerd/runsc pair (integration/versions.sh).
+BENCH_PAIRS ?= newest debian12
+
+bench-cri: release cri-venv ## CRI pods: handler runsc vs runc, start time and shim memory for 20 pods (per pair in BENCH_PAIRS).
+	for pair in $(BENCH_PAIRS); do BENCH_VERSIONS=$$pair scripts/bench-cri.sh; done
 
 bench-controller: ## 500 ContainerRuntimes in 100 namespaces reconciled over the in-memory API.
 	$(SWIFT) build -c release --product controller-bench
 	$$($(SWIFT) build -c release --show-bin-path)/controller-bench
 
 # Built in the release scratch path, so it reuses what `make release` compiled.
-bench-shim: release ## The release shim vs bare runsc and the runc-v2 shim: run time, memory, State latency.
+bench-shim: release ## The release shim vs bare runsc and the runc-v2 shim: run time, memory, State latency (per pair in BENCH_PAIRS).
 	$(SWIFT) build -c release --static-swift-stdlib --scratch-path $(RELEASE_BIN) --product shim-state-bench
-	scripts/bench-shim.sh $$($(SWIFT) build -c release --static-swift-stdlib --scratch-path $(RELEASE_BIN) \
-	  --show-bin-path)/shim-state-bench
+	for pair in $(BENCH_PAIRS); do BENCH_VERSIONS=$$pair scripts/bench-shim.sh \
+	  $$($(SWIFT) build -c release --static-swift-stdlib --scratch-path $(RELEASE_BIN) --show-bin-path)/shim-state-bench; done
 
-demo: deps ## The main job: a gVisor container started by a private containerd through our shim.
+demo: deps ## The main job: a gVisor container started by a private containerd through our shim (DEMO_VERSIONS=debian12 for the other pair).
 	scripts/demo.sh
 
 START_FLAGS ?=

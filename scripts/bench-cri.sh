@@ -8,7 +8,8 @@
 #   C2  total shim memory (sum of USS and of PSS over the shim processes) with BENCH_PODS (default 20) running
 #       pods of two containers each, per handler.
 #
-# Environment: SHIM_BIN (default out/bin/containerd-shim-runsc-v1), CRI_PYTHON (default .venv-cri/bin/python).
+# Environment: BENCH_VERSIONS (the containerd/runsc pair, integration/versions.sh; default newest),
+# SHIM_BIN (default out/bin/containerd-shim-runsc-v1), CRI_PYTHON (default .venv-cri/bin/python).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SHIM_BIN=${SHIM_BIN:-$ROOT/out/bin/containerd-shim-runsc-v1}
@@ -16,6 +17,9 @@ CRI_PY=${CRI_PYTHON:-$ROOT/.venv-cri/bin/python}
 RUNS=${BENCH_PODS_RUNS:-10}
 PODS=${BENCH_PODS:-20}
 
+# shellcheck source=../integration/versions.sh
+source "$ROOT/integration/versions.sh"
+versions_use "${BENCH_VERSIONS:-newest}"
 for tool in containerd runsc runc containerd-shim-runc-v2 python3; do
   command -v "$tool" >/dev/null || { echo "bench-cri: '$tool' is not installed (run 'make deps')" >&2; exit 1; }
 done
@@ -44,7 +48,7 @@ pods() { "$CRI_PY" "$ROOT/integration/tools/cri_pods.py" "$@"; }
 field() { python3 -c "import json,sys; d=json.loads(sys.argv[1]); print(eval(sys.argv[2], {}, d))" "$1" "$2"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 
-echo "bench-cri: $(nproc) cores, containerd $(containerd --version | awk '{print $3}'), $(runsc --version | head -1)"
+echo "bench-cri: $(nproc) cores, $VERSIONS_LABEL ($VERSIONS_PAIR)"
 echo "C1 RunPodSandbox to first container Running, $RUNS pods per handler (interleaved)"
 c1=$(pods bench-start "$RUNS" runsc runc)
 ours=$(field "$c1" 'median_s["runsc"]')

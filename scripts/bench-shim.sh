@@ -9,7 +9,8 @@
 #   P2  memory per shim with BENCH_SHIMS sleeping containers under each shim: USS, PSS, RSS, threads.
 #   P3  Task/State latency through each shim, one client (STATE_BENCH_BINARY, Benchmarks/shim-state-bench).
 #
-# Environment: SHIM_BIN (default out/bin/containerd-shim-runsc-v1), BENCH_RUNS (P1 runs per variant, default 30),
+# Environment: BENCH_VERSIONS (the containerd/runsc pair, integration/versions.sh; default newest),
+# SHIM_BIN (default out/bin/containerd-shim-runsc-v1), BENCH_RUNS (P1 runs per variant, default 30),
 # BENCH_SHIMS (P2 shims per kind, default 20), BENCH_CALLS (P3 calls per shim, default 5000).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,11 +19,14 @@ SHIM_BIN=${SHIM_BIN:-$ROOT/out/bin/containerd-shim-runsc-v1}
 RUNS=${BENCH_RUNS:-30}
 SHIMS=${BENCH_SHIMS:-20}
 CALLS=${BENCH_CALLS:-5000}
-RUNSC=$(command -v runsc || true)
 # Not the integration suite's namespace: the runc-v2 shim keeps runsc's state in /run/containerd/runc/<namespace>,
 # which is shared by every containerd on the machine.
 export HARNESS_NS=gvisor-bench
 
+# shellcheck source=../integration/versions.sh
+source "$ROOT/integration/versions.sh"
+versions_use "${BENCH_VERSIONS:-newest}"
+RUNSC=$(command -v runsc || true)
 for tool in containerd ctr runsc containerd-shim-runc-v2 python3; do
   command -v "$tool" >/dev/null || { echo "bench-shim: '$tool' is not installed (run 'make deps')" >&2; exit 1; }
 done
@@ -54,13 +58,13 @@ install -m 0755 "$SHIM_BIN" "$HARNESS_BASE/opt/bin/containerd-shim-runsc-v1"
 cat >"$HARNESS_BASE/runsc.toml" <<TOML
 root = "$HARNESS_BASE/runsc-root"
 [runsc_config]
-platform = "ptrace"
+platform = "$RUNSC_PLATFORM"
 network = "none"
 TOML
 # The peer: the runc-v2 shim runs this as its "runc"; it adds --root, --log and the subcommand.
 cat >"$HARNESS_BASE/runsc-as-runc" <<SH
 #!/bin/sh
-exec $RUNSC --network=none --platform=ptrace "\$@"
+exec $RUNSC --network=none --platform=$RUNSC_PLATFORM "\$@"
 SH
 chmod +x "$HARNESS_BASE/runsc-as-runc"
 mkdir -p "$HARNESS_BASE/bare-root"
@@ -100,7 +104,7 @@ json.dump(spec, open(sys.argv[2], "w"))
 PY
 
 bare() { # bare ID
-  "$RUNSC" --root "$HARNESS_BASE/bare-root" --platform=ptrace --network=none run --bundle "$BUNDLE" "$1"
+  "$RUNSC" --root "$HARNESS_BASE/bare-root" --platform="$RUNSC_PLATFORM" --network=none run --bundle "$BUNDLE" "$1"
 }
 
 median() { sort -n | awk '{v[NR] = $1} END {printf "%.1f\n", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
@@ -122,7 +126,7 @@ timed_run() {
 }
 
 echo "== shim benchmark: $(nproc) CPUs, $(containerd --version | awk '{print $3}') containerd," \
-  "runsc $("$RUNSC" --version | awk '/runsc version/ {print $3}'), ptrace, network=none"
+  "runsc $("$RUNSC" --version | awk '/runsc version/ {print $3}'), $RUNSC_PLATFORM, network=none ($VERSIONS_PAIR)"
 echo "   (machine shared with other work: runs are interleaved, read the ratios)"
 
 echo

@@ -7,11 +7,14 @@ swift build -c release --product containerd-shim-runsc-v1 >/dev/null
 shim="$(swift build -c release --show-bin-path)/containerd-shim-runsc-v1"
 
 source integration/harness.sh
+source integration/versions.sh
+# DEMO_VERSIONS names the containerd/runsc pair (integration/versions.sh): the newest by default.
+versions_use "${DEMO_VERSIONS:-newest}"
 trap harness_stop EXIT
 harness_start
 harness_import_busybox
 install -m 0755 "$shim" "$HARNESS_BASE/opt/bin/containerd-shim-runsc-v1"
-# This machine kind: ptrace is the platform that works, and runsc 20221219 needs network=none.
+# The pair's platform (systrap for runsc 20240729, ptrace for 20221219); network=none: this machine has no CNI.
 cat >"$HARNESS_BASE/runsc.toml" <<TOML
 root = "$HARNESS_BASE/runsc-root"
 [runsc_config]
@@ -19,7 +22,8 @@ platform = "${RUNSC_PLATFORM:-ptrace}"
 network = "none"
 TOML
 
-echo "== containerd $(containerd --version | awk '{print $3}'), $(runsc --version | head -1), shim $("$shim" -v | sed -n "s/.*Version: //p")"
+echo "== $VERSIONS_PAIR: containerd $(containerd --version | awk '{print $3}'), $(runsc --version | head -1)," \
+  "platform $RUNSC_PLATFORM, shim $("$shim" -v | sed -n "s/.*Version: //p")"
 hctr run --rm --fifo-dir "$HARNESS_BASE/fifo" --runtime io.containerd.runsc.v1 \
   --runtime-config-path "$HARNESS_BASE/runsc.toml" "$HARNESS_IMAGE" gvisor-demo \
   sh -c 'echo "Hello from a gVisor sandbox started by containerd through containerd-shim-runsc-v1"; echo; echo "== dmesg inside the sandbox"; dmesg'
