@@ -41,8 +41,12 @@ public struct NVProxyPlan: Sendable, Hashable {
         do { spec = try JSONValue.decode(specBytes, file: file) } catch {
             throw NVProxyError(.invalidSpec(file: error.file, reason: error.reason))
         }
-        guard let request = try GPURequest.detect(in: spec, file: file) else {
-            return await flagsOnly(runsc: runsc, support: support)
+        let detection = try GPURequest.detect(in: spec, file: file, policy: settings.policy)
+        let refusals = detection.refused.map(\.description)
+        guard let request = detection.request else {
+            var plan = await flagsOnly(runsc: runsc, support: support)
+            plan.notes = refusals + plan.notes
+            return plan
         }
 
         let support = try await support()
@@ -56,7 +60,7 @@ public struct NVProxyPlan: Sendable, Hashable {
                         + (host.problems.isEmpty ? "" : "; " + host.problems.joined(separator: "; "))))
         }
         let required = try host.requiredDevices()
-        var notes: [String] = []
+        var notes = refusals
         if settings.skipsDriverCheck {
             notes.append("NVIDIA driver \(driver) not checked: [runsc_config] pins or allows the driver")
         } else {
