@@ -3,6 +3,7 @@
 
     mkimage.py OUT.tar [NAME] [CMD-JSON]
 
+MKIMAGE_EXTRA_LAYERS=N adds N small layers on top, layer i holding /layers/i (many-layer rootfs tests).
 The archive is an OCI image layout (oci-layout, index.json, blobs/sha256/...) that
 `ctr images import` accepts; the image is named by the `io.containerd.image.name` annotation.
 Output is byte-for-byte deterministic for the same busybox binary and arguments.
@@ -63,6 +64,14 @@ def layer_bytes():
     return buf.getvalue()
 
 
+def extra_layer_bytes(index):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        add_dir(tar, "layers")
+        add_file(tar, f"layers/{index}", f"{index}\n".encode())
+    return buf.getvalue()
+
+
 def blob(blobs, data):
     digest = "sha256:" + hashlib.sha256(data).hexdigest()
     blobs[digest] = data
@@ -80,13 +89,13 @@ def main(argv):
     name = argv[2] if len(argv) > 2 else DEFAULT_NAME
     cmd = json.loads(argv[3]) if len(argv) > 3 else DEFAULT_CMD
     blobs = {}
-    layer = layer_bytes()
-    layer_digest = blob(blobs, layer)
+    layers = [layer_bytes()] + [extra_layer_bytes(i) for i in range(1, int(os.environ.get("MKIMAGE_EXTRA_LAYERS", "0")) + 1)]
+    digests = [blob(blobs, layer) for layer in layers]
     config = {
         "architecture": "amd64",
         "os": "linux",
         "config": {"Cmd": cmd, "Env": ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"], "WorkingDir": "/"},
-        "rootfs": {"type": "layers", "diff_ids": [layer_digest]},
+        "rootfs": {"type": "layers", "diff_ids": digests},
     }
     config_bytes = canonical(config)
     config_digest = blob(blobs, config_bytes)
@@ -99,7 +108,8 @@ def main(argv):
             "size": len(config_bytes),
         },
         "layers": [
-            {"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layer_digest, "size": len(layer)}
+            {"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": digest, "size": len(layer)}
+            for digest, layer in zip(digests, layers)
         ],
     }
     manifest_bytes = canonical(manifest)

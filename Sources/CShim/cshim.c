@@ -4,6 +4,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <spawn.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -113,4 +116,30 @@ int cshim_epoll_wait_one(int epoll, int timeout_ms) {
     int n = epoll_wait(epoll, &event, 1, timeout_ms);
     if (n <= 0) return -1;
     return event.data.fd;
+}
+
+struct cshim_mount_request {
+    const char *directory, *source, *target, *type, *data;
+    unsigned long flags;
+    int error;
+};
+
+static void *cshim_mount_thread(void *argument) {
+    struct cshim_mount_request *request = argument;
+    if (unshare(CLONE_FS) != 0 || chdir(request->directory) != 0 ||
+        mount(request->source, request->target, request->type, request->flags, request->data) != 0) {
+        request->error = errno;
+    }
+    // The thread ends here, and with it its private working directory.
+    return NULL;
+}
+
+int cshim_mount_at(const char *directory, const char *source, const char *target, const char *type,
+                   unsigned long flags, const char *data) {
+    struct cshim_mount_request request = {directory, source, target, type, data, flags, 0};
+    pthread_t thread;
+    int error = pthread_create(&thread, NULL, cshim_mount_thread, &request);
+    if (error != 0) return error;
+    pthread_join(thread, NULL);
+    return request.error;
 }

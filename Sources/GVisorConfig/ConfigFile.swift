@@ -27,13 +27,12 @@ public enum ConfigFile {
     }
 
     /// Replaces `path` atomically: write a temporary file next to it, fsync, rename. Readers (containerd, the
-    /// shim) see the old or the new file, never half of one.
+    /// shim) see the old or the new file, never half of one. The temporary file is new and randomly named (see
+    /// ``createTemporary(prefix:mode:)``).
     public static func writeAtomically(_ text: String, to path: String, mode: mode_t = 0o644)
         throws(ConfigFileError)
     {
-        let temporary = path + ".tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw ConfigFileError(path: temporary, operation: "create", errno: errno) }
+        let (fd, temporary) = try createTemporary(prefix: path + ".tmp-", mode: mode)
         var failure: ConfigFileError?
         var bytes = Array(text.utf8)[...]
         while failure == nil, !bytes.isEmpty {
@@ -58,6 +57,28 @@ public enum ConfigFile {
             unlink(temporary)
             throw failure
         }
+    }
+}
+
+extension ConfigFile {
+    /// Creates a new file `<prefix><16 random hex digits>` with `O_CREAT|O_EXCL|O_NOFOLLOW`, returning its
+    /// descriptor and path.
+    ///
+    /// Why: a predictable name (`<path>.tmp-<pid>`) opened without `O_EXCL` follows a symlink planted there by
+    /// anyone who can write the directory (a bundle, a host config directory) and truncates its target.
+    public static func createTemporary(prefix: String, mode: mode_t) throws(ConfigFileError) -> (
+        fd: Int32, path: String
+    ) {
+        var code = EEXIST
+        for _ in 0..<16 {
+            let random = String(UInt64.random(in: .min ... .max), radix: 16)
+            let candidate = prefix + String(repeating: "0", count: 16 - random.count) + random
+            let fd = open(candidate, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
+            if fd >= 0 { return (fd, candidate) }
+            code = errno
+            if code != EEXIST && code != EINTR { break }
+        }
+        throw ConfigFileError(path: prefix + "*", operation: "create", errno: code)
     }
 }
 

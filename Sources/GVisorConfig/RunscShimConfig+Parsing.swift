@@ -3,9 +3,25 @@ import TOMLKit
 extension RunscShimConfig {
     /// The top-level keys gVisor's shim defines; anything else is reported as a warning, never silently dropped.
     public static let knownKeys = [
+        "accept-nvidia-visible-devices-as-volume-mounts", "accept-nvidia-visible-devices-envvar-when-unprivileged",
         "binary_name", "enable_hibernate_server", "grouping", "io_gid", "io_uid", "log_level", "log_path", "root",
         "runsc_config", "shim_cgroup", "shim_seccomp",
     ]
+
+    /// Why `[runsc_config]` may not set `name`, or nil when it may: the shim passes `--root`, `--log`,
+    /// `--log-format` and `--panic-log` itself (a second value would win in runsc's flag parsing), and `*-fd`
+    /// flags carry descriptors between runsc's own processes.
+    public static func shimOwnedFlagReason(_ name: String) -> String? {
+        switch name {
+        case "root":
+            "the shim passes --root=<root>/<namespace>; set the top-level root key instead"
+        case "log", "log-format", "panic-log":
+            "the shim passes --\(name) per container and reads that log to explain failures; use debug-log for "
+                + "runsc's debug logs"
+        default:
+            name.hasSuffix("-fd") ? "file descriptor flags are passed between runsc's own processes" : nil
+        }
+    }
 
     /// Parses runsc.toml text. `file` only names the source in errors.
     ///
@@ -72,6 +88,10 @@ private struct RunscTOMLReader {
                 }
             case "runsc_config":
                 config.runscConfig = try runscConfig(value)
+            case "accept-nvidia-visible-devices-envvar-when-unprivileged":
+                config.acceptNVIDIAEnvironmentWhenUnprivileged = try bool(value, key)
+            case "accept-nvidia-visible-devices-as-volume-mounts":
+                config.acceptNVIDIAVolumeMounts = try bool(value, key)
             default:
                 let known = RunscShimConfig.knownKeys.joined(separator: ", ")
                 // Quoted as in TOML, so an empty or odd key still reads as a key.
@@ -111,6 +131,9 @@ private struct RunscTOMLReader {
             let key = "runsc_config.\(TOMLText.key(name))"
             if let reason = flagNameProblem(name) {
                 throw RunscTOMLError(.invalidFlagName(reason), key: key, file: file)
+            }
+            if let reason = RunscShimConfig.shimOwnedFlagReason(name) {
+                throw RunscTOMLError(.shimOwnedFlag(reason), key: key, file: file)
             }
             switch entry.type {
             case .string: flags[name] = entry.string

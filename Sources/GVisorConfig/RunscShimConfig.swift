@@ -27,6 +27,14 @@ public struct RunscShimConfig: Sendable, Hashable {
     /// The shim's own seccomp filter (`shim_seccomp`, default on): the daemon denies itself and
     /// every runsc it starts the syscalls listed in `Hardening.SelfConfinement`. Off only to debug.
     public var shimSeccomp: Bool
+    /// `accept-nvidia-visible-devices-envvar-when-unprivileged` (default false): with nvproxy on,
+    /// `NVIDIA_VISIBLE_DEVICES` of an unprivileged container counts as a GPU request (the NVIDIA container
+    /// toolkit's key; the image and the pod set this variable, so it is off unless the device plugin's `envvar`
+    /// strategy is the only allocation on the node).
+    public var acceptNVIDIAEnvironmentWhenUnprivileged = false
+    /// `accept-nvidia-visible-devices-as-volume-mounts` (default false, as in the toolkit): `/dev/null` mounts
+    /// under `/var/run/nvidia-container-devices/` (the device plugin's `volume-mounts` strategy) count.
+    public var acceptNVIDIAVolumeMounts = false
 
     public init(
         binaryName: String = defaultBinaryName, root: String = defaultRoot, logPath: String? = nil,
@@ -88,6 +96,9 @@ public struct RunscTOMLError: Error, Sendable, Hashable, CustomStringConvertible
         case outOfRange(Int, expected: String)
         /// A `[runsc_config]` key that cannot be a runsc flag name.
         case invalidFlagName(String)
+        /// A `[runsc_config]` flag the shim sets itself (`root`, `log`, `log-format`, `panic-log`, `*-fd`); with
+        /// `root` overridden, killing the shim would leave the sandbox running where the shim cannot find it.
+        case shimOwnedFlag(String)
         case invalidUTF8
         case unreadableFile(String)
     }
@@ -113,6 +124,7 @@ public struct RunscTOMLError: Error, Sendable, Hashable, CustomStringConvertible
         case .wrongType(let found, let expected): text += "found \(found), expected \(expected)"
         case .outOfRange(let value, let expected): text += "\(value) is out of range, expected \(expected)"
         case .invalidFlagName(let reason): text += "not a runsc flag name: \(reason)"
+        case .shimOwnedFlag(let reason): text += "the shim owns this runsc flag: \(reason)"
         case .invalidUTF8: text += "the file is not valid UTF-8"
         case .unreadableFile(let reason): text += "cannot read the file: \(reason)"
         }

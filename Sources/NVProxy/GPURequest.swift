@@ -1,14 +1,18 @@
 import OCI
 
-/// Which GPUs a container asks for, gathered from every place the NVIDIA tooling writes it into an OCI spec.
+/// Which GPUs a container asks for, gathered from every place the NVIDIA tooling writes it into an OCI spec, under
+/// the NVIDIA container toolkit's rules for which of them count (see ``GPURequestPolicy``).
 ///
-/// Sources, all combined (a device plugin may use more than one):
+/// The device plugin's allocation is the ceiling; it arrives as
 /// - `linux.devices` entries under `/dev/nvidia*` (device plugin `DeviceSpec`s, GKE style);
-/// - `NVIDIA_VISIBLE_DEVICES` in `process.env`: `all`, `none` (driver only, no GPU), indexes, `GPU-<uuid>`;
-///   empty and `void` ask for nothing;
 /// - CDI annotations `cdi.k8s.io/<plugin>` = `nvidia.com/gpu=<index|GPU-uuid|all>,...` (the device plugin's
 ///   `cdi-annotations` strategy; containerd 1.6 passes them through unprocessed);
-/// - the device plugin's `volume-mounts` strategy: mounts at `/var/run/nvidia-container-devices/<id>`.
+/// - the device plugin's `volume-mounts` strategy: `/dev/null` mounted at `/var/run/nvidia-container-devices/<id>`,
+///   counted only where the operator accepts volume mounts, as in the toolkit.
+///
+/// `NVIDIA_VISIBLE_DEVICES` in `process.env` (`all`, `none` for the driver only, indexes, `GPU-<uuid>`; empty and
+/// `void` ask for nothing) is written by the image and the pod, so it counts only for privileged containers or
+/// where the operator accepts it, and next to an allocation it may not name a GPU outside it.
 public struct GPURequest: Sendable, Hashable {
     /// One requested GPU.
     public enum Selector: Sendable, Hashable, CustomStringConvertible {
@@ -23,6 +27,35 @@ public struct GPURequest: Sendable, Hashable {
         }
     }
 
+    /// An accepted `NVIDIA_VISIBLE_DEVICES` next to a device-plugin allocation: checked against the allocation
+    /// when the GPUs are resolved, and never a reason to grant more.
+    public struct EnvironmentRequest: Sendable, Hashable {
+        public var all: Bool
+        public var selectors: [Selector]
+        /// `<file>: process.env NVIDIA_VISIBLE_DEVICES=<value>`.
+        public var source: String
+
+        public init(all: Bool = false, selectors: [Selector] = [], source: String) {
+            self.all = all
+            self.selectors = selectors
+            self.source = source
+        }
+    }
+
+    /// What ``detect(in:file:policy:)`` found: the request that counts, and the requests it refused.
+    public struct Detection: Sendable, Hashable {
+        /// nil when nothing that counts asks for a GPU.
+        public var request: GPURequest?
+        /// Requests left out under the toolkit's rules (``NVProxyError/Problem/environmentNotAccepted(file:value:)``,
+        /// ``NVProxyError/Problem/volumeMountNotAccepted(file:destination:reason:)``), for the log.
+        public var refused: [NVProxyError]
+
+        public init(request: GPURequest?, refused: [NVProxyError] = []) {
+            self.request = request
+            self.refused = refused
+        }
+    }
+
     /// Every GPU of the host.
     public var all: Bool
     /// The GPUs named, in first-seen order without duplicates; empty with `all == false` means driver access
@@ -33,14 +66,19 @@ public struct GPURequest: Sendable, Hashable {
     /// NVIDIA nodes in the spec's `linux.devices` that nvproxy cannot pass through (`/dev/nvidia-modeset`,
     /// `/dev/nvidia-caps/nvidia-cap1`, ...); the rewrite leaves them out.
     public var unsupportedDevices: [String]
+    /// An accepted `NVIDIA_VISIBLE_DEVICES` that must stay within the allocation above; nil when there is none,
+    /// or when the variable is itself the request (no allocation in the spec).
+    public var environment: EnvironmentRequest?
 
     public init(
-        all: Bool = false, selectors: [Selector] = [], sources: [String] = [], unsupportedDevices: [String] = []
+        all: Bool = false, selectors: [Selector] = [], sources: [String] = [], unsupportedDevices: [String] = [],
+        environment: EnvironmentRequest? = nil
     ) {
         self.all = all
         self.selectors = selectors
         self.sources = sources
         self.unsupportedDevices = unsupportedDevices
+        self.environment = environment
     }
 
     public static let visibleDevicesVariable = "NVIDIA_VISIBLE_DEVICES"
@@ -48,18 +86,22 @@ public struct GPURequest: Sendable, Hashable {
     public static let cdiGPUKind = "nvidia.com/gpu"
     public static let volumeMountDirectory = "/var/run/nvidia-container-devices/"
 
-    /// The request in `spec` (a bundle's `config.json`, named `file` in errors), or nil when it asks for no GPU.
+    /// The request in `spec` (a bundle's `config.json`, named `file` in errors) under `policy`.
     ///
     /// Throws for what nvproxy cannot do, naming the field: MIG devices, other NVIDIA CDI kinds, malformed
-    /// lists.
-    public static func detect(in spec: JSONValue, file: String) throws(NVProxyError) -> GPURequest? {
+    /// lists. Requests the toolkit's rules leave out are not errors (every CUDA image sets
+    /// `NVIDIA_VISIBLE_DEVICES=all`); they come back in ``Detection/refused``.
+    public static func detect(
+        in spec: JSONValue, file: String, policy: GPURequestPolicy = GPURequestPolicy()
+    ) throws(NVProxyError) -> Detection {
         var request = GPURequest()
-        var asked = false
+        var allocated = false
+        var refused: [NVProxyError] = []
 
         if let devices = spec["linux"]?["devices"]?.arrayValue {
             for device in devices {
                 guard let path = device["path"]?.stringValue, path.hasPrefix("/dev/nvidia") else { continue }
-                asked = true
+                allocated = true
                 request.sources.append("linux.devices \(path)")
                 let name = path.dropFirst("/dev/nvidia".count)
                 if let index = Text.decimal(name) {
@@ -67,15 +109,6 @@ public struct GPURequest: Sendable, Hashable {
                 } else if name != "ctl", name != "-uvm" {
                     request.unsupportedDevices.append(path)
                 }
-            }
-        }
-
-        // The volume-mounts strategy sets the variable to the mount directory; the mounts carry the list.
-        if let value = environment(spec)[visibleDevicesVariable], value != String(volumeMountDirectory.dropLast()) {
-            let source = "\(file): process.env \(visibleDevicesVariable)=\(value)"
-            if try request.addList(value, source: source) {
-                asked = true
-                request.sources.append("\(visibleDevicesVariable)=\(value)")
             }
         }
 
@@ -101,30 +134,97 @@ public struct GPURequest: Sendable, Hashable {
                             ))
                     }
                     if try request.addList(device, source: source) {
-                        asked = true
+                        allocated = true
                         request.sources.append("CDI \(name)")
                     }
                 }
             }
         }
 
-        if let mounts = spec["mounts"]?.arrayValue {
-            for mount in mounts {
-                guard let destination = mount["destination"]?.stringValue,
-                    destination.hasPrefix(volumeMountDirectory)
-                else { continue }
-                let id = String(destination.dropFirst(volumeMountDirectory.count))
-                if try request.addList(id, source: "\(file): mounts \(destination)") {
-                    asked = true
-                    request.sources.append("mount \(destination)")
-                }
+        // The toolkit's DevicesFromMounts: cleaned paths, /dev/null sources only, each destination once.
+        var seen: Set<String> = []
+        for mount in spec["mounts"]?.arrayValue ?? [] {
+            guard let raw = mount["destination"]?.stringValue else { continue }
+            let destination = Text.cleanPath(raw)
+            guard destination.hasPrefix(volumeMountDirectory), seen.insert(destination).inserted else { continue }
+            let id = String(destination.dropFirst(volumeMountDirectory.count))
+            let source = Text.cleanPath(mount["source"]?.stringValue ?? "")
+            guard source == GPURequestPolicy.volumeMountSource else {
+                refused.append(
+                    NVProxyError(
+                        .volumeMountNotAccepted(
+                            file: file, destination: destination,
+                            reason: "its source is \"\(source)\", not \(GPURequestPolicy.volumeMountSource)")))
+                continue
+            }
+            guard policy.acceptVolumeMounts else {
+                refused.append(
+                    NVProxyError(
+                        .volumeMountNotAccepted(
+                            file: file, destination: destination,
+                            reason: "runsc.toml does not set \(GPURequestPolicy.volumeMountsKey) = true")))
+                continue
+            }
+            if try request.addList(id, source: "\(file): mounts \(destination)") {
+                allocated = true
+                request.sources.append("mount \(destination)")
             }
         }
-        return asked ? request : nil
+
+        // The volume-mounts strategy sets the variable to the mount directory; the mounts carry the list.
+        if let value = environment(spec)[visibleDevicesVariable], value != String(volumeMountDirectory.dropLast()),
+            Self.asksForSomething(value)
+        {
+            let source = "\(file): process.env \(visibleDevicesVariable)=\(value)"
+            if !(policy.acceptEnvironmentWhenUnprivileged || isPrivileged(spec)) {
+                refused.append(NVProxyError(.environmentNotAccepted(file: file, value: value)))
+            } else if allocated {
+                var asked = GPURequest()
+                _ = try asked.addList(value, source: source)
+                request.environment = EnvironmentRequest(all: asked.all, selectors: asked.selectors, source: source)
+            } else if try request.addList(value, source: source) {
+                allocated = true
+                request.sources.append("\(visibleDevicesVariable)=\(value)")
+            }
+        }
+        return Detection(request: allocated ? request : nil, refused: refused)
     }
 
-    /// The GPUs of `inventory` this request names, by index; throws naming the GPU the host lacks.
+    /// The toolkit's `isPrivileged`: `CAP_SYS_ADMIN` in `process.capabilities.bounding` (a plain list before OCI
+    /// 1.0.0-rc5), or no `process.capabilities` at all.
+    public static func isPrivileged(_ spec: JSONValue) -> Bool {
+        guard let capabilities = spec["process"]?["capabilities"], capabilities != .null else { return true }
+        let list = capabilities.arrayValue ?? capabilities["bounding"]?.arrayValue ?? []
+        return list.contains { $0.stringValue == "CAP_SYS_ADMIN" }
+    }
+
+    /// Whether an `NVIDIA_VISIBLE_DEVICES` value names anything (empty and `void` do not).
+    static func asksForSomething(_ value: String) -> Bool {
+        value.split(separator: ",").map(Text.trimmed).contains { !$0.isEmpty && $0 != "void" }
+    }
+
+    /// The GPUs of `inventory` this request names, by index; throws naming the GPU the host lacks, or the GPU an
+    /// accepted `NVIDIA_VISIBLE_DEVICES` names outside the device plugin's allocation.
     public func resolve(against inventory: GPUInventory) throws(NVProxyError) -> [NVIDIAGPU] {
+        let chosen = try resolveSelectors(against: inventory)
+        guard let environment, !environment.all else { return chosen }
+        for selector in environment.selectors {
+            let gpu: NVIDIAGPU? =
+                switch selector {
+                case .index(let index): inventory.gpus.first { $0.index == index }
+                case .uuid(let uuid): inventory.gpus.first { $0.uuid?.lowercased() == uuid.lowercased() }
+                }
+            guard let gpu, chosen.contains(where: { $0.index == gpu.index }) else {
+                let allocated =
+                    chosen.isEmpty ? "no GPU (driver only)" : chosen.map { "\($0.index)" }.joined(separator: ", ")
+                throw NVProxyError(
+                    .exceedsAllocation(source: environment.source, gpu: selector.description, allocated: allocated))
+            }
+        }
+        return chosen
+    }
+
+    private func resolveSelectors(against inventory: GPUInventory) throws(NVProxyError) -> [NVIDIAGPU] {
         if all { return inventory.gpus }
         var chosen: [NVIDIAGPU] = []
         let have = inventory.gpus.isEmpty ? "none" : inventory.gpus.map { "\($0.index)" }.joined(separator: ", ")

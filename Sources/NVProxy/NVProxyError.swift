@@ -18,6 +18,14 @@ public struct NVProxyError: Error, Sendable, Hashable, CustomStringConvertible {
         case invalidHostFile(path: String, reason: String)
         /// The bundle's `config.json` cannot be read or does not have the expected shape.
         case invalidSpec(file: String, reason: String)
+        /// `NVIDIA_VISIBLE_DEVICES` of an unprivileged container, which the operator does not accept: ignored
+        /// (logged), as the NVIDIA container toolkit does.
+        case environmentNotAccepted(file: String, value: String)
+        /// A mount under `/var/run/nvidia-container-devices/` that is not a volume-mount request the operator
+        /// accepts (another source than `/dev/null`, or volume mounts not accepted): ignored (logged).
+        case volumeMountNotAccepted(file: String, destination: String, reason: String)
+        /// An accepted `NVIDIA_VISIBLE_DEVICES` names a GPU the device plugin did not allocate: Create fails.
+        case exceedsAllocation(source: String, gpu: String, allocated: String)
     }
 
     public var problem: Problem
@@ -43,6 +51,16 @@ public struct NVProxyError: Error, Sendable, Hashable, CustomStringConvertible {
             return "\(path): \(reason)"
         case .invalidSpec(let file, let reason):
             return "\(file): \(reason)"
+        case .environmentNotAccepted(let file, let value):
+            return "\(file): process.env \(GPURequest.visibleDevicesVariable)=\(value) ignored: the container is "
+                + "unprivileged (no CAP_SYS_ADMIN in process.capabilities.bounding) and runsc.toml does not set "
+                + "\(GPURequestPolicy.environmentKey) = true"
+        case .volumeMountNotAccepted(let file, let destination, let reason):
+            return "\(file): mounts \(destination) is not taken as a GPU request: \(reason)"
+        case .exceedsAllocation(let source, let gpu, let allocated):
+            return
+                "\(source): asks for GPU \(gpu), which the device plugin did not allocate (allocated: \(allocated)); "
+                + "the allocation in linux.devices, CDI annotations and volume mounts is the ceiling"
         }
     }
 }

@@ -42,16 +42,21 @@ public struct NVProxyPlan: Sendable, Hashable {
         do { spec = try JSONValue.decode(specBytes, file: file) } catch {
             throw NVProxyError(.invalidSpec(file: error.file, reason: error.reason))
         }
-        guard let request = try GPURequest.detect(in: spec, file: file) else {
-            let plan = await flagsOnly(runsc: runsc, support: support)
+        let detection = try GPURequest.detect(in: spec, file: file, policy: settings.policy)
+        let refusals = detection.refused.map(\.description)
+        guard let request = detection.request else {
+            var plan = await flagsOnly(runsc: runsc, support: support)
             // runsc with nvproxy (20240729) opens /dev/nvidiactl when the sandbox boots, so on a node without the
             // NVIDIA driver `nvproxy = true` would fail every GPU-less container; GPU ones fail here anyway.
-            guard plan.keepsNVProxyFlags, (try? inventory().requiredDevices()) == nil else { return plan }
-            return NVProxyPlan(
-                keepsNVProxyFlags: false,
-                notes: [
-                    "this node has no usable NVIDIA control device; the nvproxy flags of [runsc_config] are not passed for this container, which asks for no GPU"
-                ])
+            if plan.keepsNVProxyFlags, (try? inventory().requiredDevices()) == nil {
+                plan = NVProxyPlan(
+                    keepsNVProxyFlags: false,
+                    notes: [
+                        "this node has no usable NVIDIA control device; the nvproxy flags of [runsc_config] are not passed for this container, which asks for no GPU"
+                    ])
+            }
+            plan.notes = refusals + plan.notes
+            return plan
         }
 
         let support = try await support()
@@ -65,7 +70,7 @@ public struct NVProxyPlan: Sendable, Hashable {
                         + (host.problems.isEmpty ? "" : "; " + host.problems.joined(separator: "; "))))
         }
         let required = try host.requiredDevices()
-        var notes: [String] = []
+        var notes = refusals
         if settings.skipsDriverCheck {
             notes.append("NVIDIA driver \(driver) not checked: [runsc_config] pins or allows the driver")
         } else {

@@ -7,14 +7,21 @@ public struct NVProxySettings: Sendable, Hashable {
     public var skipsDriverCheck: Bool
     /// Some `nvproxy*` key is set at all (`nvproxy = false` included): runsc must then know the flags.
     public var hasNVProxyFlags: Bool
+    /// Which GPU requests count (runsc.toml's toolkit-named keys, not `[runsc_config]`).
+    public var policy: GPURequestPolicy
 
-    public init(enabled: Bool, skipsDriverCheck: Bool = false, hasNVProxyFlags: Bool? = nil) {
+    public init(
+        enabled: Bool, skipsDriverCheck: Bool = false, hasNVProxyFlags: Bool? = nil,
+        policy: GPURequestPolicy = GPURequestPolicy()
+    ) {
         self.enabled = enabled
         self.skipsDriverCheck = skipsDriverCheck
         self.hasNVProxyFlags = hasNVProxyFlags ?? enabled
+        self.policy = policy
     }
 
-    public init(runscConfig: [String: String]) {
+    public init(runscConfig: [String: String], policy: GPURequestPolicy = GPURequestPolicy()) {
+        self.policy = policy
         enabled = runscConfig["nvproxy"].map(Self.isTrue) ?? false
         skipsDriverCheck =
             (runscConfig["nvproxy-allow-unsupported-driver"].map(Self.isTrue) ?? false)

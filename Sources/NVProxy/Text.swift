@@ -14,3 +14,26 @@ enum Text {
         return UInt32(text)
     }
 }
+
+extension Text {
+    /// Go's `filepath.Clean` for the absolute and relative paths of a spec: `.`, `..` and repeated `/` go, so
+    /// `/var/run/nvidia-container-devices/x/../all` is seen as the toolkit sees it. Empty becomes `.`.
+    static func cleanPath(_ path: String) -> String {
+        let rooted = path.hasPrefix("/")
+        var parts: [Substring] = []
+        for part in path.split(separator: "/") where part != "." {
+            if part == ".." {
+                if let last = parts.last, last != ".." {
+                    parts.removeLast()
+                } else if !rooted {
+                    parts.append(part)
+                }
+            } else {
+                parts.append(part)
+            }
+        }
+        let joined = parts.joined(separator: "/")
+        if rooted { return "/" + joined }
+        return joined.isEmpty ? "." : joined
+    }
+}

@@ -82,10 +82,13 @@ enum HostFiles {
     static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t) throws(InstallerError) {
         try makeDirectories(parent(of: path))
         let name = path.split(separator: "/").last.map(String.init) ?? path
-        let temporary = parent(of: path) + "/.\(name).gvisor-node-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
-        guard fd >= 0 else {
-            throw .writeFailed(path: path, reason: "create \(temporary): \(String(cString: strerror(errno)))")
+        let fd: Int32
+        let temporary: String
+        do {
+            (fd, temporary) = try ConfigFile.createTemporary(
+                prefix: parent(of: path) + "/.\(name).gvisor-node-", mode: mode)
+        } catch {
+            throw .writeFailed(path: path, reason: "\(error)")
         }
         var failure: String?
         var remaining = bytes[...]

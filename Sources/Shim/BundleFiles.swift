@@ -14,6 +14,24 @@ struct BundleFiles {
     }
 
     func read(_ name: String) -> [UInt8]? { readFile(path(name)) }
+
+    /// An exec's files in the bundle: `exec.<id>.process.json`, `exec.<id>.pid`, `exec.<id>.internal-pid`.
+    ///
+    /// Why the `exec.` prefix: with `<id>.pid`, exec ids `init` and `shim` overwrote and then deleted the bundle's
+    /// own `init.pid` and `shim.pid`; and why three different suffixes: `<id>-internal.pid` of exec `a` was
+    /// `<id>.pid` of exec `a-internal`.
+    struct ExecFiles: Sendable, Hashable {
+        let processSpec: String
+        let pid: String
+        let internalPid: String
+
+        init(bundle: String, execID: String) {
+            let base = "\(bundle)/exec.\(execID)"
+            processSpec = base + ".process.json"
+            pid = base + ".pid"
+            internalPid = base + ".internal-pid"
+        }
+    }
 }
 
 /// The whole file, or nil when it cannot be read.

@@ -64,9 +64,8 @@ extension Container {
         }
         // Marked running now so a concurrent Start of the same exec is refused.
         try? execs[execID]?.state.started()
-        let specPath = "\(bundle)/\(execID).process.json"
-        let pidFile = "\(bundle)/\(execID).pid"
-        let internalPidFile = "\(bundle)/\(execID)-internal.pid"
+        let files = BundleFiles.ExecFiles(bundle: bundle, execID: execID)
+        let (specPath, pidFile, internalPidFile) = (files.processSpec, files.pid, files.internalPid)
         defer { for file in [specPath, pidFile, internalPidFile] { unlink(file) } }
         do {
             try ConfigFile.writeAtomically(String(decoding: exec.spec, as: UTF8.self), to: specPath, mode: 0o600)

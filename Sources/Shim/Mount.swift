@@ -1,3 +1,4 @@
+import CShim
 import Glibc
 
 /// A containerd rootfs mount (`containerd.types.Mount`) applied with mount(2), the way containerd's
@@ -56,12 +57,30 @@ public struct Mount: Equatable, Sendable {
         return result
     }
 
-    /// Mounts onto `target`. A read-only bind mount needs a second, remounting call.
+    /// Mounts onto `target`. A read-only bind mount needs a second, remounting call. An overlay whose options
+    /// come near a page gets its `lowerdir` compacted as containerd does (see ``compactLowerdir(_:)``).
     public func mount(on target: String) throws(SystemError) {
-        let parsed = self.parsed
+        var parsed = self.parsed
+        var directory: String?
+        let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+        if type == "overlay", options.reduce(0, { $0 + $1.utf8.count + 1 }) >= pageSize - 512 {
+            (directory, parsed.data) = Self.compactLowerdir(parsed.data)
+        }
         let data = parsed.data.joined(separator: ",")
+        guard data.utf8.count < pageSize else {
+            throw SystemError(
+                operation: "mount \(type) \(source) on \(target): the options are \(data.utf8.count) bytes, more than "
+                    + "mount(2) takes (a page, \(pageSize))", errno: E2BIG)
+        }
         let isBind = parsed.flags & UInt(MS_BIND) != 0
-        var rc = Glibc.mount(source, target, type, parsed.flags, data.isEmpty ? nil : data)
+        var rc: Int32
+        if let directory {
+            let error = cshim_mount_at(directory, source, target, type, parsed.flags, data)
+            rc = error == 0 ? 0 : -1
+            if error != 0 { errno = error }
+        } else {
+            rc = Glibc.mount(source, target, type, parsed.flags, data.isEmpty ? nil : data)
+        }
         guard rc == 0 else { throw SystemError(operation: "mount \(type) \(source) on \(target)", errno: errno) }
         if isBind && parsed.flags & UInt(MS_RDONLY) != 0 {
             rc = Glibc.mount("", target, "", parsed.flags | UInt(MS_REMOUNT), nil)
@@ -71,6 +90,29 @@ public struct Mount: Equatable, Sendable {
             rc = Glibc.mount("", target, "", parsed.propagation, nil)
             guard rc == 0 else { throw SystemError(operation: "set propagation of \(target)", errno: errno) }
         }
+    }
+
+    /// containerd's `compactLowerdirOption`: the `lowerdir` paths lose their common parent directory, which is
+    /// returned for the mount to run in. Why: mount(2) takes one page of options, and an image of ~55 layers
+    /// under `/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots/<n>/fs` exceeds it.
+    ///
+    /// Like containerd, the common prefix is cut back to a directory boundary (snapshot ids are numbers, so a
+    /// prefix such as `snapshots/1` is not a directory), and nothing changes with one lowerdir or no common
+    /// directory below `/`.
+    static func compactLowerdir(_ data: [String]) -> (directory: String?, data: [String]) {
+        guard let index = data.firstIndex(where: { $0.hasPrefix("lowerdir=") }) else { return (nil, data) }
+        let directories = data[index].dropFirst("lowerdir=".count).split(separator: ":").map(String.init)
+        guard directories.count > 1, var common = directories.first else { return (nil, data) }
+        for directory in directories.dropFirst() {
+            common = String(zip(common, directory).prefix(while: { $0 == $1 }).map(\.0))
+        }
+        guard let slash = common.lastIndex(of: "/"), slash != common.startIndex else { return (nil, data) }
+        let parent = String(common[...slash])  // with the trailing "/"
+        guard directories.allSatisfy({ $0.count > parent.count }) else { return (nil, data) }
+        var compacted = data
+        compacted.remove(at: index)
+        compacted.append("lowerdir=" + directories.map { String($0.dropFirst(parent.count)) }.joined(separator: ":"))
+        return (parent, compacted)
     }
 
     /// Unmounts everything stacked on `target` (lazily, like containerd's UnmountAll with

@@ -12,9 +12,13 @@ import OCI
 public struct PodSpecRewrite: Sendable {
     /// Where the kubelet keeps pod volumes (`<dir>/<pod-uid>/volumes/<plugin>/<name>`).
     public var kubeletPodsDirectory: String
+    /// runsc runs with `--systemd-cgroup` (`[runsc_config] systemd-cgroup = true`): it places systemd-style
+    /// `cgroupsPath`s itself, through systemd, inside their slice.
+    public var runscSystemdCgroup: Bool
 
-    public init(kubeletPodsDirectory: String = Self.defaultKubeletPodsDirectory) {
+    public init(kubeletPodsDirectory: String = Self.defaultKubeletPodsDirectory, runscSystemdCgroup: Bool = false) {
         self.kubeletPodsDirectory = kubeletPodsDirectory
+        self.runscSystemdCgroup = runscSystemdCgroup
     }
 
     public static let defaultKubeletPodsDirectory = "/var/lib/kubelet/pods"
@@ -22,9 +26,12 @@ public struct PodSpecRewrite: Sendable {
     static let mountHintPrefix = "dev.gvisor.spec.mount."
     static let devShmVolume = "gvisorinternaldevshm"
     static let emptyDirPlugin = "kubernetes.io~empty-dir"
+    static let emptyDirPrefix = "dev.gvisor.empty-dir."
 
     public struct Failure: Error, Sendable, CustomStringConvertible {
         public let description: String
+        /// The pod annotation ``PodAnnotationPolicy`` refused, when that is the failure.
+        public var refusedAnnotation: String? = nil
     }
 
     /// What changed, one line each, for the shim's log.
@@ -37,23 +44,54 @@ public struct PodSpecRewrite: Sendable {
             .stringValue
         guard type == "sandbox" || type == "container" else { return [] }
         let isSandbox = type == "sandbox"
+        // Every dev.gvisor.* annotation here came from the pod (containerd forwards them); the shim adds its own
+        // below, after this check.
+        if let (key, reason) = PodAnnotationPolicy.firstRefusal(in: annotations) {
+            throw Failure(description: "pod annotation \(key) is refused: \(reason)", refusedAnnotation: key)
+        }
         var changes: Changes = []
-        if isSandbox, let change = setPodCgroup(&spec) { changes.append(change) }
+        changes += try placeInPodCgroup(&spec, isSandbox: isSandbox)
         if let change = configureShm(&spec, isSandbox: isSandbox) { changes.append(change) }
         changes += try updateVolumeHints(&spec, isSandbox: isSandbox)
         return changes
     }
 
-    /// The sandbox runs in the pod's cgroup (the last `pod*` component of its path), not the pause
-    /// container's, so pod-level limits and accounting cover everything the sandbox does.
-    func setPodCgroup(_ spec: inout JSONValue) -> String? {
-        guard let path = spec["linux"]?["cgroupsPath"]?.stringValue, !path.isEmpty else { return nil }
+    /// The sandbox runs in the pod's cgroup, not the pause container's, so pod-level limits and accounting cover
+    /// everything the sandbox does. A systemd-style path (`<pod slice>:cri-containerd:<id>`) becomes the
+    /// cgroupfs directories systemd uses, for every container, unless runsc places it through systemd itself.
+    func placeInPodCgroup(_ spec: inout JSONValue, isSandbox: Bool) throws(Failure) -> Changes {
+        guard let path = spec["linux"]?["cgroupsPath"]?.stringValue, !path.isEmpty else { return [] }
+        guard let systemd = SystemdCgroupPath(path) else {
+            return isSandbox ? setPodCgroup(&spec, path: path).map { [$0] } ?? [] : []
+        }
+        // runsc --systemd-cgroup makes <prefix>-<name>.scope inside the slice, which is the pod's.
+        guard !runscSystemdCgroup else { return [] }
+        let unit: String
+        do { unit = try systemd.unitDirectory() } catch {
+            throw Failure(description: "linux.cgroupsPath \(path): \(error)")
+        }
+        var linux = spec["linux"]?.objectValue ?? [:]
+        linux["cgroupsPath"] = .string(unit)
+        spec["linux"] = .object(linux)
+        var changes = ["cgroupsPath \(path) is \(unit) (systemd slice \(systemd.slice))"]
+        if isSandbox, let change = setPodCgroup(&spec, path: unit) { changes.append(change) }
+        return changes
+    }
+
+    /// The sandbox's cgroup parent: the last `pod*` component of a cgroupfs path (for systemd slices,
+    /// `kubepods-<class>-pod<uid>.slice`).
+    func setPodCgroup(_ spec: inout JSONValue, path: String) -> String? {
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
-        guard let index = parts.lastIndex(where: { $0.hasPrefix("pod") }) else { return nil }
+        guard let index = parts.lastIndex(where: { $0.hasPrefix("pod") || Self.isPodSlice($0) }) else { return nil }
         let parent = parts[...index].joined(separator: "/")
         guard parent != path else { return nil }
         setAnnotation(&spec, Self.cgroupParent, parent)
         return "sandbox cgroup parent \(parent)"
+    }
+
+    /// `kubepods-pod<uid>.slice`, `kubepods-burstable-pod<uid>.slice`: the kubelet's pod slices.
+    static func isPodSlice(_ component: Substring) -> Bool {
+        component.hasSuffix(".slice") && component.split(separator: "-").last?.hasPrefix("pod") == true
     }
 
     /// A bind-mounted `/dev/shm` (CRI's per-pod shm directory) becomes tmpfs; on the sandbox an internal
@@ -135,7 +173,7 @@ public struct PodSpecRewrite: Sendable {
     /// `dev.gvisor.empty-dir.<name>.force-shared=true`, or already holding data. nil for other volumes.
     func emptyDirType(_ volume: String, path: String, annotations: [String: JSONValue]) -> String? {
         guard path.contains("/\(Self.emptyDirPlugin)/") else { return nil }
-        let force = annotations["dev.gvisor.empty-dir.\(volume).force-shared"]?.stringValue == "true"
+        let force = annotations["\(Self.emptyDirPrefix)\(volume).force-shared"]?.stringValue == "true"
         return force || !(directoryEntries(path) ?? []).isEmpty ? "bind" : "tmpfs"
     }
 

@@ -19,7 +19,11 @@ extension ShimService {
         _ config: RunscShimConfig, bundle: String, id: ContainerID, host: NVProxyHost = NVProxyHost(),
         executor: (any RunscExecutor)? = nil
     ) async throws -> RunscShimConfig {
-        let settings = NVProxySettings(runscConfig: config.runscConfig)
+        let settings = NVProxySettings(
+            runscConfig: config.runscConfig,
+            policy: GPURequestPolicy(
+                acceptEnvironmentWhenUnprivileged: config.acceptNVIDIAEnvironmentWhenUnprivileged,
+                acceptVolumeMounts: config.acceptNVIDIAVolumeMounts))
         guard settings.enabled || settings.hasNVProxyFlags else { return config }
         let files = BundleFiles(directory: bundle)
         // A missing spec is reported by the caller, like for every other container.
@@ -62,7 +66,8 @@ extension ShimService {
         // "nvproxy is requested ..." needs no "nvproxy: " in front.
         let text = error.description.hasPrefix("nvproxy") ? error.description : "nvproxy: \(error)"
         switch error.problem {
-        case .badRequest, .invalidSpec: return .invalidArgument(text)
+        case .badRequest, .invalidSpec, .exceedsAllocation, .environmentNotAccepted, .volumeMountNotAccepted:
+            return .invalidArgument(text)
         default: return .failedPrecondition(text)
         }
     }

@@ -99,7 +99,7 @@ public final class ShimService: TaskService {
         case .invalid(let message): throw TTRPCError.invalidArgument(message)
         }
         let isSubcontainer = spec.isSubcontainer
-        if spec.isCRI { try preparePodSpec(bundle: bundle, id: id) }  // CRI pods: ShimService+Pod.swift
+        if spec.isCRI { try preparePodSpec(bundle: bundle, id: id, config: config) }  // CRI pods: ShimService+Pod.swift
         config = try await prepareNVProxy(config, bundle: bundle, id: id)  // nvproxy (issue 9)
 
         if request.rootfs.isEmpty { try Self.checkUnmountedRoot(spec, bundle: bundle) }  // Bad input (issue 11)

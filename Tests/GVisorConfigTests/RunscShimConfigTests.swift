@@ -223,4 +223,56 @@ struct RunscShimConfigTests {
         try "[runsc_config]\npanic-signal = 12\n".write(toFile: good, atomically: true, encoding: .utf8)
         #expect(try RunscShimConfig.load(contentsOfFile: good).config.runscFlags == ["--panic-signal=12"])
     }
+
+    /// Issue 17: `[runsc_config] root = ...` took effect after the shim's own `--root`, so runsc kept its state where
+    /// the shim never looked, and killing the shim left the sandbox running. Refused at load, naming the key.
+    @Test(arguments: [
+        ("root", "the shim passes --root=<root>/<namespace>; set the top-level root key instead"),
+        (
+            "log",
+            "the shim passes --log per container and reads that log to explain failures; use debug-log for runsc's debug logs"
+        ),
+        (
+            "log-format",
+            "the shim passes --log-format per container and reads that log to explain failures; use debug-log for runsc's debug logs"
+        ),
+        (
+            "panic-log",
+            "the shim passes --panic-log per container and reads that log to explain failures; use debug-log for runsc's debug logs"
+        ),
+        ("debug-log-fd", "file descriptor flags are passed between runsc's own processes"),
+        ("spec-fd", "file descriptor flags are passed between runsc's own processes"),
+    ])
+    func shimOwnedRunscFlagsAreRefused(flag: String, reason: String) {
+        let error = #expect(throws: RunscTOMLError.self) {
+            try RunscShimConfig.parse("[runsc_config]\n\(flag) = \"/elsewhere\"\n", file: "/etc/containerd/runsc.toml")
+        }
+        #expect(error?.problem == .shimOwnedFlag(reason))
+        #expect(
+            error?.description
+                == "/etc/containerd/runsc.toml: runsc_config.\(flag): the shim owns this runsc flag: \(reason)")
+    }
+
+    @Test func runscFlagsNearTheOwnedOnesStayAllowed() throws {
+        let loaded = try RunscShimConfig.parse(
+            "[runsc_config]\ndebug-log = \"/var/log/runsc/\"\ndebug-log-format = \"json\"\nroot-dir = \"x\"\n")
+        #expect(loaded.config.runscFlags == ["--debug-log=/var/log/runsc/", "--debug-log-format=json", "--root-dir=x"])
+    }
+
+    /// The NVIDIA container toolkit's two keys, under the toolkit's names, default off.
+    @Test func nvidiaToolkitKeys() throws {
+        #expect(RunscShimConfig().acceptNVIDIAEnvironmentWhenUnprivileged == false)
+        #expect(RunscShimConfig().acceptNVIDIAVolumeMounts == false)
+        let loaded = try RunscShimConfig.parse(
+            "accept-nvidia-visible-devices-envvar-when-unprivileged = true\n"
+                + "accept-nvidia-visible-devices-as-volume-mounts = true\n")
+        #expect(loaded.warnings.isEmpty)
+        #expect(loaded.config.acceptNVIDIAEnvironmentWhenUnprivileged)
+        #expect(loaded.config.acceptNVIDIAVolumeMounts)
+        #expect(loaded.config.runscFlags.isEmpty)
+        let wrong = #expect(throws: RunscTOMLError.self) {
+            try RunscShimConfig.parse("accept-nvidia-visible-devices-as-volume-mounts = \"yes\"\n")
+        }
+        #expect(wrong?.key == "accept-nvidia-visible-devices-as-volume-mounts")
+    }
 }

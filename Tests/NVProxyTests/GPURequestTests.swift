@@ -6,8 +6,23 @@ import Testing
         #"{"ociVersion":"1.0.2","process":{"args":["sh"],"env":["PATH=/bin","NVIDIA_VISIBLE_DEVICES=\#(value)"]}}"#
     }
 
-    static func detect(_ json: String) throws -> GPURequest? {
-        try GPURequest.detect(in: spec(json), file: "config.json")
+    static func detect(_ json: String, policy: GPURequestPolicy = GPURequestPolicy()) throws -> GPURequest? {
+        try GPURequest.detect(in: spec(json), file: "config.json", policy: policy).request
+    }
+
+    static func detection(_ json: String, policy: GPURequestPolicy = GPURequestPolicy()) throws -> GPURequest.Detection
+    {
+        try GPURequest.detect(in: spec(json), file: "config.json", policy: policy)
+    }
+
+    /// A spec as containerd writes it for an unprivileged container: a bounding set without CAP_SYS_ADMIN.
+    static func unprivileged(env: String, devices: [String] = [], bounding: [String] = ["CAP_CHOWN", "CAP_KILL"])
+        -> String
+    {
+        let list = bounding.map { "\"\($0)\"" }.joined(separator: ",")
+        let nodes = devices.map { #"{"path":"\#($0)","type":"c","major":195,"minor":0}"# }.joined(separator: ",")
+        return #"{"process":{"env":["NVIDIA_VISIBLE_DEVICES=\#(env)"],"capabilities":{"bounding":[\#(list)],"#
+            + #""effective":["CAP_SYS_ADMIN"]}},"linux":{"devices":[\#(nodes)]}}"#
     }
 
     @Test func noGPUWithoutAnySource() throws {
@@ -117,7 +132,7 @@ import Testing
              "mounts":[{"destination":"/var/run/nvidia-container-devices/\(FakeGPUHost.uuid0)","source":"/dev/null"},
                        {"destination":"/proc","type":"proc","source":"proc"}]}
             """
-        let request = try #require(try Self.detect(json))
+        let request = try #require(try Self.detect(json, policy: GPURequestPolicy(acceptVolumeMounts: true)))
         #expect(request.selectors == [.uuid(FakeGPUHost.uuid0)])
         #expect(request.sources == ["mount /var/run/nvidia-container-devices/\(FakeGPUHost.uuid0)"])
     }
@@ -144,5 +159,110 @@ import Testing
             }
                 == "CDI nvidia.com/gpu=GPU-dead: asks for GPU GPU-dead but no GPU in \(fake.root)/proc/driver/nvidia/gpus has that UUID"
                 + " (known: \(FakeGPUHost.uuid0), \(FakeGPUHost.uuid1))")
+    }
+}
+
+/// The NVIDIA container toolkit's rules (nvidia-container-toolkit `cmd/nvidia-container-runtime-hook`
+/// `getDevices` and `internal/config/image` `DevicesFromMounts`): which requests count, and the device plugin's
+/// allocation as the ceiling.
+@Suite struct GPURequestRuleTests {
+    /// Issue 17's reproduction: an unprivileged pod's `NVIDIA_VISIBLE_DEVICES` used to be added to what the
+    /// plugin allocated. The toolkit ignores it unless `accept-nvidia-visible-devices-envvar-when-unprivileged`.
+    @Test func unprivilegedEnvironmentIsIgnoredWithANamedRefusal() throws {
+        let detection = try GPURequestTests.detection(GPURequestTests.unprivileged(env: "1"))
+        #expect(detection.request == nil)
+        #expect(detection.refused == [NVProxyError(.environmentNotAccepted(file: "config.json", value: "1"))])
+        #expect(
+            detection.refused.first?.description
+                == "config.json: process.env NVIDIA_VISIBLE_DEVICES=1 ignored: the container is unprivileged "
+                + "(no CAP_SYS_ADMIN in process.capabilities.bounding) and runsc.toml does not set "
+                + "accept-nvidia-visible-devices-envvar-when-unprivileged = true")
+        // An ignored variable is not parsed: a CUDA image's MIG list does not fail a CPU-only pod.
+        #expect(try GPURequestTests.detection(GPURequestTests.unprivileged(env: "MIG-1")).request == nil)
+        // Nothing asked, nothing refused.
+        #expect(try GPURequestTests.detection(GPURequestTests.unprivileged(env: "void")).refused.isEmpty)
+    }
+
+    @Test func environmentCountsWhenPrivilegedOrAccepted() throws {
+        let privileged = GPURequestTests.unprivileged(env: "1", bounding: ["CAP_CHOWN", "CAP_SYS_ADMIN"])
+        #expect(try GPURequestTests.detect(privileged)?.selectors == [.index(1)])
+        let accepted = GPURequestPolicy(acceptEnvironmentWhenUnprivileged: true)
+        #expect(
+            try GPURequestTests.detect(GPURequestTests.unprivileged(env: "1"), policy: accepted)?.selectors == [
+                .index(1)
+            ])
+    }
+
+    @Test(arguments: [
+        (#"{"process":{"args":["sh"]}}"#, true),
+        (#"{"process":{"capabilities":null}}"#, true),
+        (#"{"process":{"capabilities":{"bounding":["CAP_SYS_ADMIN"]}}}"#, true),
+        (#"{"process":{"capabilities":{"bounding":["CAP_KILL"],"effective":["CAP_SYS_ADMIN"]}}}"#, false),
+        (#"{"process":{"capabilities":{}}}"#, false),
+        // OCI 1.0.0-rc1...rc4: one plain list.
+        (#"{"process":{"capabilities":["CAP_SYS_ADMIN"]}}"#, true),
+    ])
+    func privilegeIsTheToolkitsBoundingSetTest(json: String, privileged: Bool) throws {
+        #expect(GPURequest.isPrivileged(try spec(json)) == privileged)
+    }
+
+    /// With an allocation in `linux.devices`, an accepted variable never widens it: naming another GPU fails Create.
+    @Test func allocationIsTheCeilingForAnAcceptedEnvironment() throws {
+        let fake = try FakeGPUHost.twoGPUs()
+        let inventory = GPUInventory.discover(on: fake.host)
+        let accepted = GPURequestPolicy(acceptEnvironmentWhenUnprivileged: true)
+        func request(_ env: String) throws -> GPURequest {
+            try #require(
+                try GPURequestTests.detect(
+                    GPURequestTests.unprivileged(env: env, devices: ["/dev/nvidiactl", "/dev/nvidia0"]),
+                    policy: accepted))
+        }
+        let beyond = try request("1")
+        #expect(beyond.selectors == [.index(0)])
+        #expect(
+            beyond.environment
+                == GPURequest.EnvironmentRequest(
+                    selectors: [.index(1)], source: "config.json: process.env NVIDIA_VISIBLE_DEVICES=1"))
+        #expect(
+            errorText { _ = try beyond.resolve(against: inventory) }
+                == "config.json: process.env NVIDIA_VISIBLE_DEVICES=1: asks for GPU 1, which the device plugin did not "
+                + "allocate (allocated: 0); the allocation in linux.devices, CDI annotations and volume mounts is the ceiling"
+        )
+        #expect(
+            errorText { _ = try request(FakeGPUHost.uuid1).resolve(against: inventory) }.contains(
+                "asks for GPU \(FakeGPUHost.uuid1), which the device plugin did not allocate"))
+        // Within the allocation (by index, by UUID, or "all" meaning all allocated) it grants the allocation.
+        for env in ["0", FakeGPUHost.uuid0, "all", "none"] {
+            #expect(try request(env).resolve(against: inventory).map(\.index) == [0], "\(env)")
+        }
+    }
+
+    @Test func volumeMountsCountOnlyFromDevNullAndWhenAccepted() throws {
+        let mounts = """
+            {"mounts":[
+              {"destination":"/var/run/nvidia-container-devices/0","source":"/dev/null","type":"bind"},
+              {"destination":"/var/run/nvidia-container-devices/all","source":"/var/lib/kubelet/pods/p/volumes/x","type":"bind"},
+              {"destination":"/var/run/nvidia-container-devices/../nvidia-container-devices/1","source":"/dev/./null"},
+              {"destination":"/var/run/nvidia-container-devices//0","source":"/dev/null"}
+            ]}
+            """
+        let off = try GPURequestTests.detection(mounts)
+        #expect(off.request == nil)
+        #expect(
+            off.refused.map(\.description) == [
+                "config.json: mounts /var/run/nvidia-container-devices/0 is not taken as a GPU request: runsc.toml does not set accept-nvidia-visible-devices-as-volume-mounts = true",
+                "config.json: mounts /var/run/nvidia-container-devices/all is not taken as a GPU request: its source is \"/var/lib/kubelet/pods/p/volumes/x\", not /dev/null",
+                "config.json: mounts /var/run/nvidia-container-devices/1 is not taken as a GPU request: runsc.toml does not set accept-nvidia-visible-devices-as-volume-mounts = true",
+            ])
+        let on = try GPURequestTests.detection(mounts, policy: GPURequestPolicy(acceptVolumeMounts: true))
+        let request = try #require(on.request)
+        #expect(request.all == false)
+        #expect(request.selectors == [.index(0), .index(1)])
+        #expect(on.refused.count == 1)
+        #expect(
+            on.refused.first?.problem
+                == .volumeMountNotAccepted(
+                    file: "config.json", destination: "/var/run/nvidia-container-devices/all",
+                    reason: "its source is \"/var/lib/kubelet/pods/p/volumes/x\", not /dev/null"))
     }
 }

@@ -17,10 +17,11 @@ import Testing
     }
 
     /// Plans `input` on the two-GPU fake host with nvproxy on and a runsc that supports its driver.
-    static func plan(_ input: String) async throws -> NVProxyPlan {
+    static func plan(_ input: String, policy: GPURequestPolicy = GPURequestPolicy()) async throws -> NVProxyPlan {
         let fake = try FakeGPUHost.twoGPUs()
         return try await NVProxyPlan.make(
-            specBytes: read(input), file: "config.json", settings: NVProxySettings(enabled: true), runsc: "runsc",
+            specBytes: read(input), file: "config.json", settings: NVProxySettings(enabled: true, policy: policy),
+            runsc: "runsc",
             support: { .supported(drivers: [version("535.129.03")]) },
             inventory: { GPUInventory.discover(on: fake.host) })
     }
@@ -35,21 +36,53 @@ import Testing
         #expect(bytes == wanted, "\(expected) differs:\n\(String(decoding: bytes, as: UTF8.self))")
     }
 
-    @Test func environmentIndexGetsControlUVMAndExactlyThatGPU() async throws {
+    /// Issue 17: the unprivileged container's `NVIDIA_VISIBLE_DEVICES=1` used to add GPU 1 to the plugin's
+    /// `/dev/nvidia0`. Under the NVIDIA container toolkit's rule it is ignored (logged), and only GPU 0 is given.
+    @Test func environmentIndexOfAnUnprivilegedContainerGrantsOnlyTheAllocation() async throws {
         let plan = try await Self.plan("env-index.input.json")
         try Self.compare(plan, "env-index.expected.json")
         let rewrite = try #require(plan.rewrite)
-        // The plugin's /dev/nvidia0 entry and NVIDIA_VISIBLE_DEVICES=1 together ask for GPUs 0 and 1.
-        #expect(
-            rewrite.devices.map(\.containerPath) == [
-                "/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia0", "/dev/nvidia1",
-            ])
+        #expect(rewrite.devices.map(\.containerPath) == ["/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia0"])
         #expect(rewrite.leftOut == ["/dev/nvidia-modeset", "/dev/nvidia-caps/nvidia-cap1"])
         #expect(
             plan.notes == [
+                "config.json: process.env NVIDIA_VISIBLE_DEVICES=1 ignored: the container is unprivileged (no CAP_SYS_ADMIN in process.capabilities.bounding) and runsc.toml does not set accept-nvidia-visible-devices-envvar-when-unprivileged = true",
                 "/dev/nvidia-caps/nvidia-cap1 left out: gVisor's nvproxy exposes only /dev/nvidiactl, /dev/nvidia-uvm and /dev/nvidiaN",
                 "/dev/nvidia-modeset left out: gVisor's nvproxy exposes only /dev/nvidiactl, /dev/nvidia-uvm and /dev/nvidiaN",
             ])
+    }
+
+    /// Even where the operator accepts the variable, it may not name a GPU the device plugin did not allocate.
+    @Test func environmentIndexBeyondTheAllocationIsRefusedWhenAccepted() async throws {
+        do {
+            _ = try await Self.plan(
+                "env-index.input.json", policy: GPURequestPolicy(acceptEnvironmentWhenUnprivileged: true))
+            Issue.record("GPU 1 was granted beyond the allocation of GPU 0")
+        } catch let error as NVProxyError {
+            #expect(
+                error.problem
+                    == .exceedsAllocation(
+                        source: "config.json: process.env NVIDIA_VISIBLE_DEVICES=1", gpu: "1", allocated: "0"))
+        }
+    }
+
+    /// The device plugin's `volume-mounts` strategy, accepted by the operator: `/dev/null` mounts name the GPUs; a
+    /// mount from a pod volume at the same place is not a request.
+    @Test func volumeMountsFromDevNullGrantTheirGPUs() async throws {
+        let plan = try await Self.plan("volume-mounts.input.json", policy: GPURequestPolicy(acceptVolumeMounts: true))
+        try Self.compare(plan, "volume-mounts.expected.json")
+        #expect(
+            try #require(plan.rewrite).devices.map(\.containerPath) == [
+                "/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia1",
+            ])
+        #expect(
+            plan.notes == [
+                "config.json: mounts /var/run/nvidia-container-devices/all is not taken as a GPU request: its source is \"/var/lib/kubelet/pods/0f3e/volumes/kubernetes.io~empty-dir/gpus\", not /dev/null"
+            ])
+        // Not accepted: no GPU at all, and the container is left as it is.
+        let off = try await Self.plan("volume-mounts.input.json")
+        #expect(off.rewrite == nil)
+        #expect(off.notes.count == 2)
     }
 
     @Test func cdiAllGetsEveryGPUAndKeepsOtherDevices() async throws {
@@ -67,10 +100,10 @@ import Testing
 
     /// Everything but `linux.devices` and `linux.resources.devices` comes back as containerd wrote it, including
     /// 64-bit integers, fractions, null, escapes and fields this code has never heard of.
-    @Test(arguments: ["env-index.input.json", "cdi-all.input.json"])
+    @Test(arguments: ["env-index.input.json", "cdi-all.input.json", "volume-mounts.input.json"])
     func everythingElseIsPreserved(input: String) async throws {
         let original = try JSONValue.decode(Self.read(input), file: input)
-        let plan = try await Self.plan(input)
+        let plan = try await Self.plan(input, policy: GPURequestPolicy(acceptVolumeMounts: true))
         let rewritten = try #require(plan.rewrite).spec
         // Decoding the encoded bytes again gives the same tree: the file is what the value says.
         #expect(try JSONValue.decode(rewritten.encoded(), file: "encoded") == rewritten)

@@ -43,4 +43,23 @@ struct ExecSpecTests {
             }
         }
     }
+
+    /// Issue 17: exec ids `init` and `shim` wrote runsc's pid files over the bundle's `init.pid` and `shim.pid`, and
+    /// deleted them afterwards. Exec files now live under their own prefix, and no two ids share a file.
+    @Test func execFilesNeverNameTheBundlesOwnFiles() {
+        let bundleFiles: Set<String> = [
+            "/b/init.pid", "/b/shim.pid", "/b/address", "/b/config.json", "/b/log.json", "/b/init-internal.pid",
+        ]
+        var seen: Set<String> = []
+        for id in [
+            "init", "shim", "address", "config", "log", "init-internal", "a", "a-internal", "a.pid", "a.internal",
+        ] {
+            let files = BundleFiles.ExecFiles(bundle: "/b", execID: id)
+            for file in [files.processSpec, files.pid, files.internalPid] {
+                #expect(!bundleFiles.contains(file), "\(id): \(file)")
+                #expect(seen.insert(file).inserted, "\(id): \(file) is another exec's")
+            }
+        }
+        #expect(BundleFiles.ExecFiles(bundle: "/b", execID: "init").pid == "/b/exec.init.pid")
+    }
 }

@@ -18,6 +18,12 @@ test_26_cri_container_over_its_memory_is_oomkilled() {
   cri_pods oom
 }
 
+# Issue 17: dev.gvisor.spec.cgroup-parent from a pod is refused, and under a systemd-style cgroup parent the
+# sandbox runs inside the pod slice.
+test_28_cri_untrusted_pod_annotations_and_systemd_pod_slices() {
+  cri_pods untrusted
+}
+
 test_27_cri_ten_pods_at_once_leave_nothing_behind() {
   cri_pods concurrent 10
 }

@@ -153,6 +153,27 @@ test_67_update_and_checkpoint_answer_clearly() {
   return $rc
 }
 
+# Issue 17: runsc's pid files for exec ids init and shim were the bundle's own init.pid and shim.pid, which
+# the exec then deleted; containerd and a restarted shim could no longer find the container's processes.
+test_68_exec_ids_init_and_shim_leave_the_bundle_files_alone() {
+  local id=ex-reserved bundle init_pid shim_pid exec_id out
+  gvrun $id -d -- sleep 600 || return 1
+  bundle=$(bundle_of $id)
+  init_pid=$(cat "$bundle/init.pid") shim_pid=$(cat "$bundle/shim.pid")
+  for exec_id in init shim; do
+    out=$(hctr tasks exec --exec-id $exec_id $id echo exec-$exec_id 2>&1)
+    expect_eq "exec $exec_id output" "exec-$exec_id" "$out" || { cleanup_task $id; return 1; }
+  done
+  expect_eq "init.pid after execs init and shim" "$init_pid" "$(cat "$bundle/init.pid" 2>&1)" ||
+    { cleanup_task $id; return 1; }
+  expect_eq "shim.pid after execs init and shim" "$shim_pid" "$(cat "$bundle/shim.pid" 2>&1)" ||
+    { cleanup_task $id; return 1; }
+  expect_eq "container unaffected" RUNNING "$(task_status $id)"
+  local rc=$?
+  cleanup_task $id
+  return $rc
+}
+
 test_69_exec_errors_are_named() {
   local id=ex-errors out
   gvrun $id -d -- sleep 600 || return 1

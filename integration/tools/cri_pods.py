@@ -5,6 +5,8 @@
                               restarted containers, stop and removal, and nothing left behind
     cri_pods.py oom           a container over its pod's memory limit is reported OOMKilled
     cri_pods.py concurrent N  N pods of two containers created at once, all Running, torn down, nothing left
+    cri_pods.py untrusted     pod annotations the shim refuses (cgroup-parent), and a pod under a systemd-style
+                              cgroup parent (kubelet's systemd driver) whose sandbox stays inside the pod slice
     cri_pods.py bench-start RUNS HANDLER...   RunPodSandbox-to-first-Running times, handlers interleaved
     cri_pods.py bench-memory HANDLER PODS     shim USS/PSS sums for PODS pods of two containers
                               (the last two are scripts/bench-cri.sh's)
@@ -137,13 +139,14 @@ def socket_of(env, container_id):
 class Pod:
     """A host-network pod with handler `handler`, its log directory named as the kubelet names it."""
 
-    def __init__(self, env, name, handler="runsc", annotations=None, share_pid=False, memory_limit=None):
+    def __init__(self, env, name, handler="runsc", annotations=None, share_pid=False, memory_limit=None,
+                 cgroup_parent=None):
         self.env = env
         self.name = name
         self.uid = f"uid-{name}"
         self.log_dir = f"{env.logs}/default_{name}_{self.uid}"
         os.makedirs(self.log_dir, exist_ok=True)
-        self.cgroup_parent = f"/{CGROUP_ROOT}/pod{self.uid}"
+        self.cgroup_parent = cgroup_parent or f"/{CGROUP_ROOT}/pod{self.uid}"
         if memory_limit:
             # The kubelet makes the pod cgroup, with the pod's limit, before RunPodSandbox.
             path = f"/sys/fs/cgroup/memory{self.cgroup_parent}"
@@ -376,6 +379,67 @@ def oom(env):
         check(not wait_gone(env, ids, []), "the OOM-killed pod left processes or state behind")
 
 
+# The kubelet's systemd driver names pod slices <parent>-pod<uid with _ for ->.slice, nested as systemd nests them.
+SLICE_ROOT = "gvisorcritest"
+
+
+def remove_cgroups(name):
+    """rmdir every cgroup directory under /sys/fs/cgroup/*/NAME, deepest first."""
+    for top in glob.glob(f"/sys/fs/cgroup/*/{name}") + glob.glob(f"/sys/fs/cgroup/{name}"):
+        for root, _, _ in sorted(os.walk(top), key=lambda entry: -entry[0].count("/")):
+            try:
+                os.rmdir(root)
+            except OSError:
+                pass
+
+
+def sandbox_cgroup(pod):
+    procs = processes()
+    sandboxes = [p for p in runsc_of(pod.ids(), procs) if procs[p][0] == "runsc-sandbox"]
+    check(len(sandboxes) == 1, f"expected one runsc-sandbox process for pod {pod.name}, found {len(sandboxes)}")
+    with open(f"/proc/{sandboxes[0]}/cgroup") as f:
+        return [line.strip().split(":", 2)[2] for line in f if line.split(":")[1] in ("memory", "")][0]
+
+
+def untrusted(env):
+    # A pod may not move its sandbox out of its cgroup (issue 17 reproduced this with the annotation below).
+    pod = Pod(env, "escape", annotations={"dev.gvisor.spec.cgroup-parent": "/gvisor-secaudit-escape"})
+    try:
+        pod.run()
+        raise Failure("RunPodSandbox accepted dev.gvisor.spec.cgroup-parent from the pod")
+    except grpc.RpcError as error:
+        check("pod annotation dev.gvisor.spec.cgroup-parent is refused" in error.details(),
+              f"RunPodSandbox error does not name the refused annotation: {error.details()}")
+        print(f"dev.gvisor.spec.cgroup-parent from a pod: RunPodSandbox fails: {error.details()[-120:]}")
+    finally:
+        safe_teardown(pod)
+    check(not glob.glob("/sys/fs/cgroup/*/gvisor-secaudit-escape"), "a cgroup /gvisor-secaudit-escape was made")
+
+    # The kubelet's systemd driver: containerd writes cgroupsPath <pod slice>:cri-containerd:<id>; the sandbox
+    # must run in the pod slice's directory, not in a directory of that name at the hierarchy's root.
+    slice_dir = f"/{SLICE_ROOT}.slice/{SLICE_ROOT}-poduid_slice.slice"
+    pod = Pod(env, "slice", cgroup_parent=slice_dir)
+    pod.run()
+    try:
+        spec = pod_spec(env, pod.id)
+        check(spec["linux"]["cgroupsPath"] == f"{slice_dir}/cri-containerd-{pod.id}.scope",
+              f"sandbox cgroupsPath {spec['linux']['cgroupsPath']}, expected the scope in {slice_dir}")
+        app = pod.create("app", ["sleep", "100000"])
+        pod.start(app)
+        pod.wait_state(app, pb.CONTAINER_RUNNING)
+        app_path = pod_spec(env, app)["linux"]["cgroupsPath"]
+        check(app_path == f"{slice_dir}/cri-containerd-{app}.scope", f"app container cgroupsPath {app_path}")
+        cgroup = sandbox_cgroup(pod)
+        check(cgroup == slice_dir, f"runsc-sandbox is in cgroup {cgroup}, expected the pod slice {slice_dir}")
+        print(f"systemd-style cgroup parent: runsc-sandbox runs in the pod slice {cgroup}; "
+              f"containers' cgroupsPath are scopes inside it")
+    finally:
+        safe_teardown(pod)
+        remove_cgroups(f"{SLICE_ROOT}.slice")
+    stray = glob.glob(f"/sys/fs/cgroup/*/{SLICE_ROOT}-poduid_slice.slice:*")
+    check(not stray, f"cgroups named after the systemd path were made at the root: {stray}")
+
+
 def many_pods(env, count):
     pods = [Pod(env, f"many-{i}") for i in range(count)]
 
@@ -473,6 +537,8 @@ def main(argv):
             lifecycle(env)
         elif argv[1] == "oom":
             oom(env)
+        elif argv[1] == "untrusted":
+            untrusted(env)
         elif argv[1] == "concurrent":
             many_pods(env, int(argv[2]))
         elif argv[1] == "bench-start":

@@ -42,4 +42,10 @@ int cshim_epoll_add(int epoll, int fd);
 int cshim_epoll_remove(int epoll, int fd);
 int cshim_epoll_wait_one(int epoll, int timeout_ms);
 
+/// mount(2) with relative paths in `data` resolved against `directory`: on a new thread that unshares its
+/// filesystem context (CLONE_FS) and changes directory there, so the process's working directory never
+/// moves (containerd's mountAt). Returns 0, or the errno of unshare, chdir or mount.
+int cshim_mount_at(const char *directory, const char *source, const char *target, const char *type,
+                   unsigned long flags, const char *data);
+
 #endif
