@@ -65,7 +65,7 @@ extension ShimService {
     /// (pkg/shim/v1/utils: `io.kubernetes.cri.sandbox-log-directory` → `--user-log <dir>/gvisor.log` for
     /// `create` and `--panic-log <dir>/gvisor_panic.log`), so what the application wrote to the sandbox's
     /// console and a sentry panic are found next to `kubectl logs`. Only for the sandbox (its runsc boots the
-    /// pod); a `panic-log` set in runsc.toml wins; a directory that cannot take a file is a warning.
+    /// pod; runsc.toml may not set `panic-log`, the shim owns it); a directory that cannot take a file is a warning.
     /// Returns the configuration to run with and the `--user-log` path for `create`.
     func podSandboxLogs(
         _ config: RunscShimConfig, spec: SpecAnnotations, id: ContainerID
@@ -80,9 +80,7 @@ extension ShimService {
             return (config, nil)
         }
         var adjusted = config
-        if adjusted.runscConfig["panic-log"] == nil {
-            adjusted.runscConfig["panic-log"] = "\(directory)/gvisor_panic.log"
-        }
+        adjusted.runscConfig["panic-log"] = "\(directory)/gvisor_panic.log"
         return (adjusted, "\(directory)/gvisor.log")
     }
 }
