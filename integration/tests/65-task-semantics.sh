@@ -156,23 +156,31 @@ ts_update() {
 }
 test_65e_update_sets_memory_and_cpu_limits() { ts_each_runsc ts_update; }
 
-# containerd.linux.runc.CreateOptions (what containerd's client sends non-runc runtimes): IoUid/IoGid own the
-# process's stdio pipes, as runc-v2's NewPipeIO makes them; the runsc.toml is the one named at `start`.
-ts_io_owner() {
+# containerd.linux.runc.CreateOptions (what containerd's client sends non-runc runtimes) are accepted: the
+# container runs with the runsc.toml named at `start`, its output arrives, and the field without a runsc meaning
+# (no_pivot_root) is named in a warning. IoUid/IoGid are applied to the pipes as runc-v2 does, then runsc re-owns
+# them (see below).
+ts_create_options() {
   local host=ts-iohost-$1 id=ts-io-$1 address shim dir=$HARNESS_BASE/ts-io-$1 out owners rc=0
   GV_TOML=$2 gvrun $host -d -- sleep 600 || return 1
   address=$(cat "$(bundle_of $host)/address")
   shim=$(cat "$(bundle_of $host)/shim.pid")
   ts_bundle "$dir" $id '["sh", "-c", "echo written-by-the-container; sleep 600"]'
+  mkfifo "$dir/out"
+  cat "$dir/out" >"$dir/out.log" &
+  local reader=$!
   out=$(ts_call "$address" Create $id \
-    "{\"bundle\": \"$dir\", \"stdout\": \"$dir/out.log\", \"create_options\": {\"io_uid\": 1234, \"io_gid\": 2345, \"no_pivot_root\": true}}")
+    "{\"bundle\": \"$dir\", \"stdout\": \"$dir/out\", \"create_options\": {\"io_uid\": 1234, \"io_gid\": 2345, \"no_pivot_root\": true}}")
   [[ $out == "code=0 "* ]] || { echo "Create with CreateOptions: $out"; cleanup_task $host; rm -rf "$dir"; return 1; }
   out=$(ts_call "$address" Start $id)
   [[ $out == "code=0 "* ]] || { echo "Start: $out"; rc=1; }
+  # The shim chowns the pipes to 1234:2345 (TaskSemanticsTests.stdioPipesBelongToTheIOOwner); runsc then gives
+  # every stdio descriptor to the sandbox's own user (sandbox.configureStdios, both versions: nobody with ptrace
+  # here, root with systrap), so what remains visible is runsc's choice. Printed for the record.
   owners=$(for fd in /proc/$shim/fd/*; do
     [[ $(readlink "$fd") == pipe:* ]] && stat -L -c '%u:%g' "$fd"
   done | sort -u | tr '\n' ' ')
-  [[ $owners == *1234:2345* ]] || { echo "no stdio pipe owned by 1234:2345 in the shim: $owners"; rc=1; }
+  echo "owners of the shim's pipes after runsc start: $owners"
   for _ in $(seq 1 50); do grep -q written-by-the-container "$dir/out.log" 2>/dev/null && break; sleep 0.1; done
   grep -q written-by-the-container "$dir/out.log" || { echo "no output: $(cat "$dir/out.log" 2>&1)"; rc=1; }
   # The field without a runsc meaning is named in the shim's log (containerd's log carries it).
@@ -186,11 +194,24 @@ ts_io_owner() {
   for _ in $(seq 1 100); do [[ $(ts_call "$address" State $id) == *status=3* ]] && break; sleep 0.05; done
   out=$(ts_call "$address" Delete $id)
   [[ $out == "code=0 "* ]] || { echo "Delete: $out"; rc=1; }
+  # containerd.runc.v1.Options: BinaryName and Root mean the same to runsc (runsc state lands in Root/<namespace>).
+  local binary=runsc root=$HARNESS_BASE/runsc-root-opts-$1
+  [ "$1" = 2022 ] || binary=$TS_RUNSC_2024
+  out=$(ts_call "$address" Create $id-v1 \
+    "{\"bundle\": \"$dir\", \"runc_options\": {\"binary_name\": \"$binary\", \"root\": \"$root\"}}")
+  [[ $out == "code=0 "* ]] || { echo "Create with runc.v1.Options: $out"; rc=1; }
+  ls "$root/$HARNESS_NS" | grep -q "_sandbox:$id-v1.state" ||
+    { echo "no runsc state in the Options' root $root: $(ls -R "$root" 2>&1)"; rc=1; }
+  ts_call "$address" Kill $id-v1 '{"signal": 9}' >/dev/null
+  out=$(ts_call "$address" Delete $id-v1)
+  [[ $out == "code=0 "* ]] || { echo "Delete of $id-v1: $out"; rc=1; }
   cleanup_task $host
+  kill $reader 2>/dev/null
+  wait $reader 2>/dev/null
   rm -rf "$dir"
   return $rc
 }
-test_65f_create_options_set_the_stdio_owner() { ts_each_runsc ts_io_owner; }
+test_65f_runc_create_options_are_accepted() { ts_each_runsc ts_create_options; }
 
 # ShimCgroup at `start`, as runc-v2's StartShim: the daemon is in the cgroup before `start` answers. Driven
 # the way containerd drives `start` (flags, bundle as working directory, the options Any on stdin).
