@@ -4,7 +4,7 @@ import Glibc
 /// runc fails Create when the process's executable is missing (libcontainer looks `args[0]` up before it waits
 /// for Start); `runsc create` succeeds and the container only fails at Start. This check gives Create runc's
 /// answer: it resolves `args[0]` the way gVisor's sentry does (absolute as is, a name with `/` against `cwd`,
-/// otherwise each absolute `PATH` entry of the container's environment) inside the rootfs, following symlinks
+/// otherwise each absolute entry of the first `PATH` in the process's environment) inside the rootfs, following symlinks
 /// within the rootfs and never on the host.
 ///
 /// When the answer cannot be known from the rootfs (the path or a `PATH` entry lies on one of the spec's mounts,
@@ -64,7 +64,7 @@ struct ExecutableCheck {
             }
             return
         }
-        let pathVariable = spec.process?.env?.last { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) }
+        let pathVariable = spec.process?.env?.first { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) }
         let directories = (pathVariable ?? "").split(separator: ":", omittingEmptySubsequences: false)
             .map(String.init).filter { $0.hasPrefix("/") }
         for directory in directories {
