@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates the committed Swift protobuf code (`make protos`). CI never runs this.
-# Sources: containerd 1.6's .proto files from Debian's Go source packages, and this project's own
+# Sources: containerd 1.6's .proto files (containerd.linux.runc.CreateOptions: the options containerd's client
+# sends non-runc runtimes) from Debian's Go source packages, and this project's own
 # .proto files under Sources/*/Protos. The generated files are never edited by hand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,6 +45,7 @@ gen "$shim_out" -I "$G" -I "$G/github.com/gogo/protobuf" -I /usr/include \
   $CD/api/events/task.proto \
   $CD/api/services/ttrpc/events/v1/events.proto \
   $CD/runtime/v2/runc/options/oci.proto \
+  $CD/runtime/linux/runctypes/runc.proto \
   github.com/containerd/cgroups/stats/v1/metrics.proto \
   github.com/containerd/cgroups/v2/stats/metrics.proto
 # runtimeoptions imports gogo.proto by its full path; a separate call avoids a duplicate definition.

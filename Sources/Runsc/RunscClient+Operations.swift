@@ -77,6 +77,23 @@ extension RunscClient {
         try await run(try runsc.command(.update(id: id, resources: resources)))
     }
 
+    /// `runsc write-control <id> <controller> <path> <file> <value>`: a control file of runsc's own cgroupfs (the
+    /// container's view of its cgroups), not of the host.
+    public func writeControl(id: String, controller: String, path: String = "/", file: String, value: String)
+        async throws
+    {
+        let id = try Runsc.validContainerID(id)
+        try await run(
+            try runsc.command(subcommand: "write-control", arguments: [id, controller, path, file, value]))
+    }
+
+    /// The first line of `runsc --version` (`runsc version 0.0~20221219.0`).
+    public func version() async throws -> String {
+        let result = try await run(try runsc.command(subcommand: "--version", arguments: []))
+        let text = String(decoding: result.stdout, as: UTF8.self)
+        return text.split(separator: "\n").first.map(String.init) ?? text
+    }
+
     /// `runsc checkpoint`.
     public func checkpoint(id: String, options: CheckpointOptions) async throws {
         try await run(try runsc.command(.checkpoint(id: id, options)))

@@ -23,7 +23,7 @@ extension Container {
         }
         let processJSON = try Self.execSpec(spec, terminal: paths.terminal)
         let io: ContainerIO
-        do { io = try ContainerIO(paths: paths, eventLoop: eventLoop) } catch {
+        do { io = try ContainerIO(paths: paths, eventLoop: eventLoop, owner: ioOwner) } catch {
             throw TTRPCError.internal("stdio of exec \(execID): \(error)")
         }
         execs[execID] = ExecProcess(id: execID, spec: processJSON, io: io)
@@ -141,14 +141,15 @@ extension Container {
     func killExec(_ execID: String, signal: UInt32) async throws {
         let exec = try self.exec(execID)
         try Self.checkSignal(signal)
+        // As runc-v2's execProcess.kill: not started is FailedPrecondition, finished is NotFound.
+        if exec.state.status == .stopped { throw TTRPCError.notFound("process already finished") }
         guard exec.state.status == .running, let pid = exec.internalPid else {
-            if exec.state.status == .stopped, signal == SIGKILL || signal == SIGTERM { return }
-            throw TTRPCError.notFound("process \(execID) is \(exec.state.status): no such process")
+            throw TTRPCError.failedPrecondition("process \(execID) is \(exec.state.status): not started")
         }
         do {
             try await runsc.kill(id: id.rawValue, signal: Int32(signal), options: KillOptions(pid: pid))
         } catch {
-            if self.execs[execID]?.state.status == .stopped { return }
+            if self.execs[execID]?.state.status == .stopped { throw TTRPCError.notFound("process already finished") }
             throw TTRPCError.notFound("exec \(execID): \(error)")
         }
     }

@@ -19,6 +19,8 @@ actor Container {
     /// held so its exit status stays readable after CRI deleted the sandbox's task.
     let sandbox: Container?
     let io: ContainerIO
+    /// Owner of the stdio pipes of the init and of every exec (IoUid/IoGid, runsc.toml's io_uid/io_gid).
+    let ioOwner: ContainerIO.Owner?
     let rootfsMounted: Bool
     private(set) var process: ProcessState
     private var exitWaiters: [CheckedContinuation<Void, Never>] = []
@@ -36,8 +38,9 @@ actor Container {
     init(
         id: ContainerID, bundle: String, runsc: RunscClient, isSubcontainer: Bool, io: ContainerIO,
         rootfsMounted: Bool, pid: UInt32, log: ShimLog, pendingConsole: ConsoleSocket? = nil,
-        oomWatcher: OOMWatcher? = nil, sandbox: Container? = nil
+        oomWatcher: OOMWatcher? = nil, sandbox: Container? = nil, ioOwner: ContainerIO.Owner? = nil
     ) {
+        self.ioOwner = ioOwner
         self.sandbox = sandbox
         self.oomWatcher = oomWatcher
         self.pendingConsole = pendingConsole
@@ -141,12 +144,10 @@ actor Container {
     /// Signals the init process. Returns the TaskExit to publish when the kill ended a container that was
     /// created but never started.
     func kill(signal: UInt32, all: Bool, publisher: EventPublisher) async throws -> Containerd_Events_TaskExit? {
-        if process.status == .stopped {
-            // Like runc's shim: killing a finished process with TERM or KILL is not an error.
-            if signal == SIGKILL || signal == SIGTERM { return nil }
-            throw TTRPCError.notFound("process already finished")
-        }
         try Self.checkSignal(signal)
+        // Like runc-v2 (checkKillError of pkg/process): any signal to a finished process is NotFound, which
+        // callers (CRI's StopContainer, the client's WithProcessKill) take as "already gone".
+        if process.status == .stopped { throw TTRPCError.notFound("process already finished") }
         if process.status == .created, signal == SIGKILL || signal == SIGTERM {
             return await killUnstarted(signal: Int32(signal), publisher: publisher)
         }

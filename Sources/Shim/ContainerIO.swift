@@ -35,7 +35,21 @@ final class ContainerIO: @unchecked Sendable {
         let description: String
     }
 
-    init(paths: Paths, eventLoop: EventLoop) throws {
+    /// Owner of the pipes a process gets (runsc.toml's `io_uid`/`io_gid`, or the runc options' `IoUid`/`IoGid`).
+    struct Owner: Equatable, Sendable {
+        var uid: UInt32
+        var gid: UInt32
+
+        /// nil for root's pipes, which need no change.
+        init?(uid: UInt32, gid: UInt32) {
+            guard uid != 0 || gid != 0 else { return nil }
+            (self.uid, self.gid) = (uid, gid)
+        }
+    }
+
+    /// With an `owner`, the process's pipes belong to it, as runc-v2 does for IoUid/IoGid (go-runc's
+    /// NewPipeIO): a user-namespaced process can then reopen its stdio through /proc/self/fd.
+    init(paths: Paths, eventLoop: EventLoop, owner: Owner? = nil) throws {
         self.paths = paths
         self.eventLoop = eventLoop
         do {
@@ -49,6 +63,16 @@ final class ContainerIO: @unchecked Sendable {
             if !paths.stdout.isEmpty { childStdout = try relayOutput(to: paths.stdout) }
             if !paths.stderr.isEmpty { childStderr = try relayOutput(to: paths.stderr) }
             if !paths.stdin.isEmpty { childStdin = try relayInput(from: paths.stdin) }
+            if let owner {
+                for (fd, name) in [(childStdin, "stdin"), (childStdout, "stdout"), (childStderr, "stderr")]
+                where fd >= 0 {
+                    guard fchown(fd, owner.uid, owner.gid) == 0 else {
+                        throw Failure(
+                            description: "chown of the \(name) pipe to \(owner.uid):\(owner.gid): "
+                                + String(cString: strerror(errno)))
+                    }
+                }
+            }
         } catch {
             releaseAll()
             throw error

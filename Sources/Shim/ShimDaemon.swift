@@ -51,6 +51,10 @@ public struct ShimDaemon {
 
         var settings = ShimService.Settings(namespace: flags.namespace)
         settings.logRoot = environment["GVISOR_SHIM_LOG_ROOT"]
+        // Creates whose options name no runsc.toml (the runc option types) use the runtime's, from `start`.
+        if let started = environment[ShimHardening.configPathVariable], !started.isEmpty {
+            settings.defaultConfigPath = started
+        }
         if let pods = environment["GVISOR_SHIM_KUBELET_PODS_DIR"], !pods.isEmpty {
             settings.kubeletPodsDirectory = pods
         }

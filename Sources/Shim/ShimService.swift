@@ -15,7 +15,8 @@ public final class ShimService: TaskService {
     public struct Settings: Sendable {
         /// containerd's namespace (`-namespace`), authoritative over request metadata.
         public var namespace: String
-        /// runsc.toml used when the runtime options name none.
+        /// runsc.toml used when the runtime options name none (the runc option types): the daemon sets the one
+        /// containerd named at `start`, so every container of a pod uses its sandbox's.
         public var defaultConfigPath = "/etc/containerd/runsc.toml"
         /// Replaces the `/var/log/runsc` prefix of debug-log paths (tests point it elsewhere).
         public var logRoot: String?
@@ -91,6 +92,7 @@ public final class ShimService: TaskService {
     {
         let bundle = request.bundle
         var config = try loadConfig(options: request.hasOptions ? request.options : nil)
+        try Self.checkIDPrefixes(id.rawValue, runscRoot: "\(config.root)/\(settings.namespace)")  // +IDPrefix.swift
         try hardenBundle(id: id, bundle: bundle, config: config)  // Hardening: ShimService+Hardening.swift
         let spec: SpecAnnotations
         switch SpecAnnotations.read(bundle: bundle) {
@@ -133,17 +135,22 @@ public final class ShimService: TaskService {
         defer {
             if !succeeded, !mounts.isEmpty { try? Mount.unmountAll(rootfs) }
         }
+        // runc's answer for a missing executable, at Create rather than at Start (ExecutableCheck.swift).
+        do { try ExecutableCheck(bundle: bundle)?.check() } catch {
+            throw TTRPCError.failedPrecondition("create \(id): \(error)")
+        }
 
         try ShimState(
             runscBinary: runsc.binary, runscRoot: runsc.root ?? "", runscFlags: runsc.extraFlags, rootfs: rootfs
         ).write(to: bundle)
 
         let io: ContainerIO
+        let ioOwner = ContainerIO.Owner(uid: config.ioUID, gid: config.ioGID)
         do {
             io = try ContainerIO(
                 paths: .init(
                     stdin: request.stdin, stdout: request.stdout, stderr: request.stderr, terminal: request.terminal),
-                eventLoop: eventLoop)
+                eventLoop: eventLoop, owner: ioOwner)
         } catch {
             throw TTRPCError.internal("stdio of \(id): \(error)")
         }
@@ -194,7 +201,7 @@ public final class ShimService: TaskService {
         return Container(
             id: id, bundle: bundle, runsc: client, isSubcontainer: isSubcontainer, io: io,
             rootfsMounted: !mounts.isEmpty, pid: UInt32(bitPattern: pid), log: log, pendingConsole: console,
-            oomWatcher: watchedForOOM ? oomWatcher : nil, sandbox: sandbox)
+            oomWatcher: watchedForOOM ? oomWatcher : nil, sandbox: sandbox, ioOwner: ioOwner)
     }
 
     /// Without rootfs mounts runsc serves the spec's `root.path` as it is, so it must be a directory with content;
@@ -215,31 +222,26 @@ public final class ShimService: TaskService {
         }
     }
 
-    /// runsc.toml from the runtime options (`runtimeoptions.v1.Options.config_path`), or the default.
+    /// runsc.toml from the runtime options (`runtimeoptions.v1.Options.config_path`), or the default, with the
+    /// runc option types' fields that mean something to runsc applied (RuntimeOptions.swift).
     func loadConfig(options: Google_Protobuf_Any?) throws -> RunscShimConfig {
-        var path = settings.defaultConfigPath
-        var explicit = false
+        var runtimeOptions = RuntimeOptions()
         if let options, !options.typeURL.isEmpty {
-            let name = options.typeURL.split(separator: "/").last.map(String.init) ?? ""
-            guard name == Runtimeoptions_V1_Options.protoMessageName else {
-                throw TTRPCError.invalidArgument(
-                    "options: unsupported runtime options type \"\(options.typeURL)\" "
-                        + "(expected \(Runtimeoptions_V1_Options.protoMessageName))")
-            }
-            let decoded: Runtimeoptions_V1_Options
-            do { decoded = try Runtimeoptions_V1_Options(serializedBytes: options.value) } catch {
-                throw TTRPCError.invalidArgument("options: malformed runtimeoptions.v1.Options: \(error)")
-            }
-            if !decoded.configPath.isEmpty {
-                path = decoded.configPath
-                explicit = true
+            do { runtimeOptions = try RuntimeOptions(decoding: options) } catch {
+                throw TTRPCError.invalidArgument("options: \(error)")
             }
         }
-        guard explicit || access(path, F_OK) == 0 else { return withLogRoot(RunscShimConfig()) }
+        for field in runtimeOptions.ignored {
+            log.warning("runtime option ignored: it has no meaning for runsc", [("option", field)])
+        }
+        let path = runtimeOptions.configPath ?? settings.defaultConfigPath
+        guard runtimeOptions.configPath != nil || access(path, F_OK) == 0 else {
+            return withLogRoot(runtimeOptions.applied(to: RunscShimConfig()))
+        }
         do {
             let loaded = try configCache.load(contentsOfFile: path)
             for warning in loaded.warnings { log.warning("runsc.toml", [("file", path), ("warning", "\(warning)")]) }
-            return withLogRoot(loaded.config)
+            return withLogRoot(runtimeOptions.applied(to: loaded.config))
         } catch {
             throw TTRPCError.invalidArgument("\(error)")
         }

@@ -54,6 +54,14 @@ public struct ShimStart {
                 unlink(address.path)
                 throw error
             }
+            // Before Create can start runsc: runc-v2 joins the options' ShimCgroup here and fails `start` if it cannot.
+            if let cgroup = RuntimeOptions.fromStartInput(stdin)?.shimCgroup {
+                do { try ShimCgroup.join(pid: shimPID, path: cgroup) } catch {
+                    kill(shimPID, SIGKILL)
+                    unlink(address.path)
+                    throw Failure(description: "\(error)")
+                }
+            }
         }
         try files.write("address", address.description)
         try files.write("shim.pid", String(shimPID))

@@ -83,8 +83,8 @@ struct ShimServiceTests {
     @Test func unsupportedOptionsTypeIsNamed() async throws {
         try await withService { service in
             var any = Google_Protobuf_Any()
-            any.typeURL = "containerd.runc.v1.Options"
-            await expectCode(.invalidArgument, containing: "containerd.runc.v1.Options") {
+            any.typeURL = "containerd.runc.v1.NoSuchOptions"
+            await expectCode(.invalidArgument, containing: "containerd.runc.v1.NoSuchOptions") {
                 _ = try await service.create(createRequest(id: "c2", options: any), context: context())
             }
         }

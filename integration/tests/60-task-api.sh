@@ -134,9 +134,12 @@ test_67_update_and_checkpoint_answer_clearly() {
   local id=ex-update address out
   gvrun $id -d -- sleep 600 || return 1
   address=$(cat "$(bundle_of $id)/address")
-  out=$(python3 "$TOOLS/ttrpc_call.py" "$address" "$HARNESS_NS" Update $id '{"memory":{"limit":100000000}}')
-  [[ $out == "code=12 message=Update: "*"has no 'update' subcommand"* ]] ||
-    { echo "Update: $out"; cleanup_task $id; return 1; }
+  # runsc before 2026 has no `update`: the sandbox's host cgroup takes the limit (65-task-semantics.sh checks it).
+  out=$(python3 "$TOOLS/ttrpc_call.py" "$address" "$HARNESS_NS" Update $id '{"memory":{"limit":104857600}}')
+  expect_eq "Update" "code=0 message=" "$out" || { cleanup_task $id; return 1; }
+  out=$(python3 "$TOOLS/ttrpc_call.py" "$address" "$HARNESS_NS" Update $id '{"pids":{"limit":10}}')
+  [[ $out == "code=12 message=Update of $id: runsc version 0.0~"*" has no 'update' subcommand"* ]] ||
+    { echo "Update of pids only: $out"; cleanup_task $id; return 1; }
   out=$(hctr tasks checkpoint $id 2>&1)
   # ctr 1.6 appends the code ("not implemented"); ctr 2.x prints the message alone.
   [[ $out == *"only checkpoints that stop the container"* ]] ||

@@ -107,8 +107,8 @@ test_71_bad_creates_and_kills_are_named_and_leave_nothing() {
       bi_expect_refused "$address" Create bi-bad-nobundle "{\"bundle\": \"$bad/nonexistent\", $toml}" \
         "$bad/nonexistent/config.json: cannot read the OCI runtime spec" &&
       bi_expect_refused "$address" Create bi-bad-options \
-        "{\"bundle\": \"$bad/no-rootfs\", \"options\": {\"type_url\": \"containerd.runc.v1.Options\"}}" \
-        'options: unsupported runtime options type "containerd.runc.v1.Options"' &&
+        "{\"bundle\": \"$bad/no-rootfs\", \"options\": {\"type_url\": \"containerd.runc.v1.NoSuchOptions\"}}" \
+        'options: unsupported runtime options type "containerd.runc.v1.NoSuchOptions"' &&
       bi_expect_refused "$address" Create bi-bad-toml \
         "{\"bundle\": \"$bad/no-rootfs\", \"config_path\": \"$bad/broken.toml\"}" "$bad/broken.toml" "line 2" &&
       bi_expect_refused "$address" Create "$long" "{\"bundle\": \"$bad/no-rootfs\", $toml}" \
