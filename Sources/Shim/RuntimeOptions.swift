@@ -75,8 +75,7 @@ struct RuntimeOptions: Equatable {
     /// The options of `start`'s stdin, or nil when it holds none of the three types (containerd 2.3+ sends
     /// BootstrapParams there, and no options at all is common).
     static func fromStartInput(_ bytes: [UInt8]) -> RuntimeOptions? {
-        guard !bytes.isEmpty, let any = try? Google_Protobuf_Any(serializedBytes: bytes), !any.typeURL.isEmpty
-        else { return nil }
+        guard let any = StartInput.anyOptions(bytes) else { return nil }
         return try? RuntimeOptions(decoding: any)
     }
 

@@ -25,8 +25,30 @@ public enum StartInput {
         return options.configPath
     }
 
+    /// The options `Any` of any type the shim accepts (gVisor's and the two runc types, ``RuntimeOptions``), from
+    /// either form; nil when stdin holds none.
+    public static func anyOptions(_ stdin: [UInt8]) -> Google_Protobuf_Any? {
+        guard !stdin.isEmpty else { return nil }
+        if let any = try? Google_Protobuf_Any(serializedBytes: stdin), isAcceptedOptions(any) { return any }
+        guard let params = try? Containerd_Runtime_Bootstrap_V1_BootstrapParams(serializedBytes: stdin) else {
+            return nil
+        }
+        return params.extensions.map(\.value).first(where: isAcceptedOptions)
+    }
+
     /// gVisor's options type (`runtimeoptions.v1.Options`), the one that names runsc.toml.
     static func isRuntimeOptions(_ any: Google_Protobuf_Any) -> Bool {
-        any.typeURL.split(separator: "/").last.map(String.init) == Runtimeoptions_V1_Options.protoMessageName
+        messageName(any) == Runtimeoptions_V1_Options.protoMessageName
+    }
+
+    static func isAcceptedOptions(_ any: Google_Protobuf_Any) -> Bool {
+        [
+            Runtimeoptions_V1_Options.protoMessageName, Containerd_Linux_Runc_CreateOptions.protoMessageName,
+            Containerd_Runc_V1_Options.protoMessageName,
+        ].contains(messageName(any))
+    }
+
+    private static func messageName(_ any: Google_Protobuf_Any) -> String {
+        any.typeURL.split(separator: "/").last.map(String.init) ?? ""
     }
 }

@@ -33,6 +33,17 @@ struct ShimInfoTests {
         #expect(StartInput.configPath(try params.serializedBytes()) == "/run/runsc-pool-a.toml")
     }
 
+    /// ShimCgroup reaches `start` inside BootstrapParams too (containerd 2.3+ adds the task options as an extension).
+    @Test func runcCreateOptionsFromBootstrapParams() throws {
+        var create = Containerd_Linux_Runc_CreateOptions()
+        create.shimCgroup = "/pods/shim"
+        var params = Containerd_Runtime_Bootstrap_V1_BootstrapParams()
+        params.instanceID = "abc"
+        params.extensions = [.with { $0.value = try! Google_Protobuf_Any(message: create) }]
+        #expect(RuntimeOptions.fromStartInput(try params.serializedBytes())?.shimCgroup == "/pods/shim")
+        #expect(StartInput.configPath(try params.serializedBytes()) == nil)
+    }
+
     @Test func noOptionsInEmptyOrForeignInput() throws {
         #expect(StartInput.runtimeOptions([]) == nil)
         let runc = Google_Protobuf_Any.with { $0.typeURL = "containerd.runc.v1.Options" }
