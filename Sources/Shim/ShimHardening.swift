@@ -4,9 +4,11 @@ import Hardening
 import ShimAPI
 import SwiftProtobuf
 
-/// The daemon's self-confinement: at start it loads `Hardening.SelfConfinement`'s seccomp filter,
-/// which every runsc it starts inherits, unless the runsc.toml containerd names for this runtime
-/// says `shim_seccomp = false`.
+/// The daemon's self-confinement: at start it drops the capabilities neither it nor runsc needs from its bounding
+/// set (`Hardening.CapabilityBoundingSet`) and loads `Hardening.SelfConfinement`'s seccomp allow-list; every runsc
+/// it starts inherits both. The runsc.toml containerd names for this runtime can switch both off with
+/// `shim_seccomp = false`; `GVISOR_SHIM_SECCOMP_MODE=log` in the shim's environment (containerd's) makes the filter
+/// log calls outside the list instead of refusing them, for measuring a new runsc.
 ///
 /// The daemon starts before any Create, so it learns that file from `start`: containerd 1.6-2.2
 /// write the runtime options (`runtimeoptions.v1.Options`, whose `config_path` Create reads too)
@@ -14,6 +16,8 @@ import SwiftProtobuf
 public enum ShimHardening {
     /// Environment variable `start` sets for the daemon: the runtime options' `config_path`.
     public static let configPathVariable = "GVISOR_SHIM_CONFIG_PATH"
+    /// Environment variable choosing `SelfConfinement.Mode` (`enforce`, the default, or `log`).
+    public static let seccompModeVariable = "GVISOR_SHIM_SECCOMP_MODE"
 
     /// The daemon's environment: `environment` plus the config path from `start`'s stdin, if any.
     public static func daemonEnvironment(_ environment: [String: String], startStdin: [UInt8]) -> [String: String] {
@@ -36,7 +40,8 @@ public enum ShimHardening {
             do {
                 if try !RunscShimConfig.load(contentsOfFile: path).config.shimSeccomp {
                     log.warning(
-                        "seccomp self-confinement is off", [("file", path), ("setting", "shim_seccomp = false")])
+                        "seccomp self-confinement is off (and the capability bounding set is kept)",
+                        [("file", path), ("setting", "shim_seccomp = false")])
                     return
                 }
             } catch {
@@ -45,11 +50,29 @@ public enum ShimHardening {
             }
         }
         do {
-            let report = try SelfConfinement.load()
+            let dropped = try CapabilityBoundingSet.dropUnneeded()
+            log.info(
+                "capabilities dropped from the bounding set",
+                [
+                    ("dropped", "\(dropped)"),
+                    ("kept", CapabilitySet(CapabilityBoundingSet.shimKeeps.map(\.capability)).description),
+                ])
+        } catch {
+            log.error("dropping capabilities failed; the bounding set is unchanged", [("error", "\(error)")])
+        }
+        let requested = environment[seccompModeVariable] ?? ""
+        let mode = SelfConfinement.Mode(rawValue: requested) ?? .enforce
+        if !requested.isEmpty && requested != mode.rawValue {
+            log.warning("unknown seccomp mode; enforcing", [(seccompModeVariable, requested)])
+        }
+        do {
+            let report = try SelfConfinement.load(mode: mode)
             log.info(
                 "seccomp self-confinement on",
                 [
-                    ("denied_syscalls", "\(report.deniedCount)"), ("action", "EPERM"),
+                    ("mode", report.mode.rawValue), ("allowed_syscalls", "\(report.allowedCount)"),
+                    ("denied_syscalls", "\(report.deniedCount)"),
+                    ("action", report.mode == .enforce ? "EPERM" : "log"),
                     ("architectures", report.architectures.joined(separator: ",")),
                     ("no_new_privs", "\(report.noNewPrivileges)"),
                 ])
