@@ -27,6 +27,9 @@ sanitizers="${FUZZ_SANITIZERS:-fuzzer,address}"
 default_runs="${FUZZ_RUNS:-450000}"
 targets="${FUZZ_TARGETS:-ttrpc runsc-toml gvisor-config containerd-config}"
 min_total="${FUZZ_MIN_TOTAL:-0}"
+# TOMLKit leaks every parse and the containerd config editor parses about 20 times per input (every edit is verified
+# by parsing its result): libFuzzer's 2 GB RSS limit is reached after about 100,000 inputs.
+: "${FUZZ_RUNS_CONTAINERD_CONFIG:=80000}"
 flags=(-c release --scratch-path "$scratch" -Xswiftc "-sanitize=$sanitizers" -Xswiftc -DLIBFUZZER
     -Xswiftc -enable-experimental-feature -Xswiftc Extern)
 
@@ -54,11 +57,7 @@ for name in $targets; do
     leaks=()
     [ "$name" = ttrpc ] || leaks=(-detect_leaks=0)
     override="FUZZ_RUNS_$(echo "$name" | tr 'a-z-' 'A-Z_')"
-    target_runs=$default_runs
-    # TOMLKit leaks every parse and the containerd config editor parses about 20 times per input (every edit is
-    # verified by parsing its result): libFuzzer's 2 GB RSS limit is reached after about 100,000 inputs.
-    [ "$name" != containerd-config ] || [ -n "${FUZZ_RUNS:-}" ] || target_runs=80000
-    runs="${!override:-$target_runs}"
+    runs="${!override:-$default_runs}"
     echo "fuzz: $name for up to $runs inputs or ${seconds}s (sanitizers: $sanitizers)"
     t0=$SECONDS
     rc=0
