@@ -22,6 +22,9 @@ public enum CapabilityBoundingSet {
                 "runsc raises RLIMIT_NOFILE and RLIMIT_MEMLOCK for the sandbox where the node allows it"),
             .init(.mknod, "the gofer recreates device nodes of the container's root filesystem"),
             .init(.netBindService, "network=host sandboxes bind the ports the container asks for"),
+            .init(
+                Capability(value: CAP_SETFCAP)!,
+                "runsc 20240729 maps root into the gofer's user namespace, which needs it since Linux 5.12"),
         ]
         return (runsc.requirements + shim).sorted { $0.capability < $1.capability }
     }()

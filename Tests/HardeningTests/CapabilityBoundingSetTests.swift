@@ -18,6 +18,8 @@ import Testing
             #expect(requirement.reason.count > 10, "\(requirement.capability) has no reason")
         }
         #expect(kept.contains(.kill) && kept.contains(try! Capability(name: "cap_setpcap")))
+        // runsc 20240729's gofer fails with "fork/exec /proc/self/exe: operation not permitted" without it.
+        #expect(kept.contains(try! Capability(name: "cap_setfcap")))
     }
 
     @Test(arguments: [
