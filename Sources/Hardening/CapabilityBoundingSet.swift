@@ -7,7 +7,8 @@ import Glibc
 /// has. A compromised shim (or runsc CLI call) should not be able to load kernel modules, change the clock, reboot
 /// or read the kernel log even before seccomp refuses the call, so the daemon drops at start everything outside
 /// ``shimKeeps``: what runsc needs for any runsc.toml (``RunscCapabilityNeeds`` with every option on) plus what the
-/// shim itself uses. The drop is one-way and inherited by every child.
+/// shim itself uses. The drop is one-way and inherited by every child, but per thread: the shim makes it on the
+/// thread that spawns the daemon, so the daemon has the reduced set in all its threads.
 public enum CapabilityBoundingSet {
     /// Every capability the daemon keeps, with why.
     public static let shimKeeps: [RunscCapabilityNeeds.Requirement] = {
@@ -29,7 +30,7 @@ public enum CapabilityBoundingSet {
         return (runsc.requirements + shim).sorted { $0.capability < $1.capability }
     }()
 
-    /// Drops every supported capability outside ``shimKeeps`` from the calling process's bounding set (libcap's
+    /// Drops every supported capability outside ``shimKeeps`` from the calling thread's bounding set (libcap's
     /// `cap_drop_bound`, which needs CAP_SETPCAP) and returns what was dropped; capabilities already gone are
     /// skipped.
     public static func dropUnneeded() throws(CapabilityError) -> CapabilitySet {

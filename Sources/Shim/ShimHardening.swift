@@ -31,34 +31,61 @@ public enum ShimHardening {
         return result
     }
 
-    /// Loads the filter unless runsc.toml switches it off; logs what it did either way. A failure
-    /// to load is logged as an error and the daemon runs on unconfined: the filter hardens the
-    /// shim, its absence must not take pods down.
-    public static func confineDaemon(environment: [String: String], log: ShimLog) {
+    /// Whether runsc.toml (the daemon's `config_path`, or the default file) leaves self-confinement on, with the
+    /// warning to log when it does not or cannot be read.
+    static func selfConfinementSetting(environment: [String: String]) -> (
+        on: Bool, warning: (String, [(String, String)])?
+    ) {
         let path = environment[configPathVariable] ?? ShimService.Settings(namespace: "").defaultConfigPath
-        if access(path, F_OK) == 0 {
-            do {
-                if try !RunscShimConfig.load(contentsOfFile: path).config.shimSeccomp {
-                    log.warning(
-                        "seccomp self-confinement is off (and the capability bounding set is kept)",
-                        [("file", path), ("setting", "shim_seccomp = false")])
-                    return
-                }
-            } catch {
-                log.warning(
-                    "runsc.toml unreadable at start; seccomp self-confinement stays on", [("error", "\(error)")])
-            }
-        }
+        guard access(path, F_OK) == 0 else { return (true, nil) }
         do {
-            let dropped = try CapabilityBoundingSet.dropUnneeded()
-            log.info(
-                "capabilities dropped from the bounding set",
-                [
-                    ("dropped", "\(dropped)"),
-                    ("kept", CapabilitySet(CapabilityBoundingSet.shimKeeps.map(\.capability)).description),
-                ])
+            if try !RunscShimConfig.load(contentsOfFile: path).config.shimSeccomp {
+                return (
+                    false,
+                    (
+                        "seccomp self-confinement is off (and the capability bounding set is kept)",
+                        [("file", path), ("setting", "shim_seccomp = false")]
+                    )
+                )
+            }
+            return (true, nil)
         } catch {
-            log.error("dropping capabilities failed; the bounding set is unchanged", [("error", "\(error)")])
+            return (
+                true, ("runsc.toml unreadable at start; seccomp self-confinement stays on", [("error", "\(error)")])
+            )
+        }
+    }
+
+    /// Drops from the calling thread's bounding set every capability neither the daemon nor runsc needs, unless
+    /// runsc.toml switches self-confinement off. `start` calls it on the thread that spawns the daemon, right
+    /// before: capability sets belong to threads, and a child inherits its spawning thread's, so the daemon and
+    /// everything it starts begin with the reduced set in every thread (a drop inside the multi-threaded daemon
+    /// would reach only one of its threads). Failures are left for the daemon to report.
+    public static func dropCapabilitiesForDaemon(daemonEnvironment: [String: String]) {
+        guard selfConfinementSetting(environment: daemonEnvironment).on else { return }
+        _ = try? CapabilityBoundingSet.dropUnneeded()
+    }
+
+    /// Loads the filter unless runsc.toml switches it off, and reports the bounding set `start` left; logs what
+    /// it did either way. A failure to load is logged as an error and the daemon runs on unconfined: the filter
+    /// hardens the shim, its absence must not take pods down.
+    public static func confineDaemon(environment: [String: String], log: ShimLog) {
+        let setting = selfConfinementSetting(environment: environment)
+        if let (message, fields) = setting.warning { log.warning(message, fields) }
+        guard setting.on else { return }
+        let kept = CapabilitySet(CapabilityBoundingSet.shimKeeps.map(\.capability))
+        if let bounding = try? ProcessCapabilities.current().bounding {
+            let unneeded = bounding.subtracting(kept)
+            if unneeded.isEmpty {
+                log.info(
+                    "capabilities dropped from the bounding set",
+                    [
+                        ("dropped", "\(CapabilitySet(Capability.supported).subtracting(bounding))"),
+                        ("kept", "\(bounding)"),
+                    ])
+            } else {
+                log.error("the bounding set still holds capabilities nothing needs", [("unneeded", "\(unneeded)")])
+            }
         }
         let requested = environment[seccompModeVariable] ?? ""
         let mode = SelfConfinement.Mode(rawValue: requested) ?? .enforce
