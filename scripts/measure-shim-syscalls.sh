@@ -19,8 +19,9 @@
 #   MEASURE_TESTS     TEST_FILTER for integration/run.sh (default: 10-shim, CRI pods, hardening, Task API)
 #   MEASURE_RUNSC     a runsc binary to use instead of the one on PATH (e.g. .cache/versions/runsc-20240729/...)
 #   MEASURE_PLATFORM  rewrite runsc's --platform to this (e.g. systrap; the tests' runsc.toml files say ptrace)
-#   GVISOR_SHIM_SECCOMP_MODE  exported to containerd and so to the shims: `log` makes the filter log instead of
-#                     refusing calls outside the allow-list, so they run and are measured (and named in the kernel log)
+#   GVISOR_SHIM_SECCOMP_MODE  exported to containerd and so to the shims; default `log`: the filter lets calls
+#                     outside the allow-list run (so they are measured) and the kernel logs them (audit type=1326),
+#                     which this script collects into OUT_DIR/logged.txt: empty when the allow-list covers everything
 # Writes OUT_DIR/perf-*.txt (perf's per-thread summaries), OUT_DIR/by-comm.txt (syscall, comm) and
 # OUT_DIR/syscalls.txt (the sorted union), and prints the union's size and the integration result.
 set -uo pipefail
@@ -58,6 +59,9 @@ WRAPPER
   chmod +x "$out/bin/runsc"
 fi
 
+export GVISOR_SHIM_SECCOMP_MODE=${GVISOR_SHIM_SECCOMP_MODE:-log}
+dmesg_before=$(dmesg | wc -l)
+
 tests=${MEASURE_TESTS:-'^test_(1[0-9]|2[0-7]|5[0-9]|6[0-9])_'}
 PATH="$out/bin:$PATH" TEST_FILTER="$tests" SHIM_BIN="${SHIM_BIN:-$PWD/.build/debug/containerd-shim-runsc-v1}" \
   integration/run.sh 2>&1 | tee "$out/integration.txt" | tail -n 3
@@ -71,6 +75,16 @@ awk '
   table && comm != "containerd" && $1 ~ /^[a-z_0-9]+$/ { print $1, comm }
 ' "$out"/perf-*.txt | sort -u >"$out/by-comm.txt"
 awk '{print $1}' "$out/by-comm.txt" | sort -u >"$out/syscalls.txt"
+# Calls the filter logged (outside the allow-list), by name from the kernel headers' syscall numbers.
+unistd=/usr/include/x86_64-linux-gnu/asm/unistd_64.h
+[ -f "$unistd" ] || unistd=/usr/include/asm-generic/unistd.h
+dmesg | tail -n +"$((dmesg_before + 1))" | sed -n 's/.*type=1326.* comm="\([^"]*\)".* syscall=\([0-9]*\).*/\2 \1/p' |
+  sort -u | while read -r number comm; do
+    name=$(awk -v n="$number" '$1 == "#define" && $3 == n && $2 ~ /^__NR_/ {sub(/^__NR_/, "", $2); print $2; exit}' \
+      "$unistd")
+    echo "${name:-$number} $comm"
+  done | sort -u >"$out/logged.txt"
+echo "logged by the filter (outside the allow-list): $(awk '{print $1}' "$out/logged.txt" | sort -u | tr '\n' ' ')"
 echo "measured: $(wc -l <"$out/syscalls.txt") syscalls over $(awk '{print $2}' "$out/by-comm.txt" | sort -u | wc -l) \
 process names in $(ls "$out"/perf-*.txt 2>/dev/null | wc -l) containerd runs -> $out/syscalls.txt"
 exit "$rc"
