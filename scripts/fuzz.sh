@@ -28,8 +28,8 @@ default_runs="${FUZZ_RUNS:-450000}"
 targets="${FUZZ_TARGETS:-ttrpc runsc-toml gvisor-config containerd-config}"
 min_total="${FUZZ_MIN_TOTAL:-0}"
 # TOMLKit leaks every parse and the containerd config editor parses about 20 times per input (every edit is verified
-# by parsing its result): libFuzzer's 2 GB RSS limit is reached after about 100,000 inputs.
-: "${FUZZ_RUNS_CONTAINERD_CONFIG:=80000}"
+# by parsing its result): libFuzzer's 2 GB RSS limit is reached after 80,000 to 100,000 inputs.
+: "${FUZZ_RUNS_CONTAINERD_CONFIG:=50000}"
 flags=(-c release --scratch-path "$scratch" -Xswiftc "-sanitize=$sanitizers" -Xswiftc -DLIBFUZZER
     -Xswiftc -enable-experimental-feature -Xswiftc Extern)
 
