@@ -2,12 +2,14 @@
 /// header that does not start with a key (`[ = 1`, `[]`), a bracket closed by the wrong kind (`a = [[}`), and a
 /// Unicode line separator (U+2028, U+2029, U+0085) outside strings and comments. A debug-built toml++ aborts the
 /// process on them and a release build has undefined behaviour; every such document is invalid TOML, so rejecting
-/// it first loses nothing.
+/// it first loses nothing. Package-visible so every TOMLKit caller (runsc.toml here, containerd's config.toml in
+/// NodeInstaller) runs the same check.
 ///
 /// A small lexer: it skips comments and the four kinds of strings and keeps a stack of open brackets and braces,
 /// so a `[` that begins a line outside any value is a header, while one inside a multi-line array or string is not.
-enum TOMLAssertionCheck {
-    static func firstProblem(in text: String) -> (String, SourcePosition)? {
+package enum TOMLAssertionCheck {
+    /// The first construct toml++ would assert on, with what is wrong and where; nil when there is none.
+    package static func firstProblem(in text: String) -> (String, SourcePosition)? {
         var lexer = Lexer(Array(text.unicodeScalars))
         return lexer.run()
     }

@@ -28,17 +28,6 @@ final class SeccompFilter {
         }
     }
 
-    /// The native architecture plus the compat ones its kernel also runs (x86 and x32 on x86_64,
-    /// arm on aarch64), so a 32-bit syscall cannot walk around the filter. Native first.
-    func addCompatibleArchitectures() throws(SeccompError) -> [UInt32] {
-        let native = cseccomp_arch_native()
-        var architectures = [native]
-        if native == cseccomp_arch_x86_64() { architectures += [cseccomp_arch_x86(), cseccomp_arch_x32()] }
-        if native == cseccomp_arch_aarch64() { architectures += [cseccomp_arch_arm()] }
-        for architecture in architectures { try addArchitecture(architecture) }
-        return architectures
-    }
-
     func addRule(action: UInt32, syscall: Int32, name: String, arguments: [scmp_arg_cmp] = [])
         throws(SeccompError)
     {

@@ -1,14 +1,14 @@
 import CSeccomp
 import Glibc
 
-/// The shim's own seccomp filter: a deny list, loaded at daemon start, inherited by every runsc
-/// process the shim starts (sandbox, gofer, CLI calls) and by their children.
+/// The shim's own seccomp filter: an allow-list (``allowedSyscalls``, measured), loaded at daemon start and
+/// inherited by every runsc process the shim starts (sandbox, gofer, CLI calls) and by their children.
 ///
-/// Denied calls fail with EPERM; nothing is ever killed, so a path we did not foresee degrades to
-/// an error message instead of a dead pod. The list holds only calls that neither the shim nor
-/// runsc 20221219 (platform ptrace, Debian's build) makes: runsc needs mount, pivot_root, chroot,
-/// namespaces (unshare, setns, clone3), ptrace, seccomp and prctl for its own filters, so those
-/// stay allowed. Each entry says why it is denied.
+/// Everything outside the list fails with EPERM; nothing is ever killed, so a path we did not foresee degrades to an
+/// error message instead of a dead pod. The list is the union of what the daemon and runsc need, because a seccomp
+/// filter cannot be lifted from a child: runsc runs under it. ``deniedSyscalls`` are never allowed whatever is
+/// measured (each says why); `Mode.log` lets calls outside the list through and has the kernel log them, which is
+/// how a new runsc release is measured before the list is extended (`scripts/measure-shim-syscalls.sh`).
 public enum SelfConfinement {
     public struct DeniedSyscall: Sendable, Hashable {
         public var name: String
@@ -63,10 +63,20 @@ public enum SelfConfinement {
         return groups.flatMap { names, reason in names.map { DeniedSyscall(name: $0, reason: reason) } }
     }()
 
+    /// What happens to a call outside ``allowedSyscalls``.
+    public enum Mode: String, Sendable, Hashable {
+        /// It fails with EPERM.
+        case enforce
+        /// It runs and the kernel logs it (`audit: type=1326 ... syscall=N`); ``deniedSyscalls`` still fail.
+        case log
+    }
+
     /// What was loaded, for the start-up log line.
     public struct Report: Sendable, Hashable {
+        public var mode: Mode
+        public var allowedCount: Int
         public var deniedCount: Int
-        /// libseccomp's architecture names the filter covers (native first).
+        /// libseccomp's architecture names the filter covers.
         public var architectures: [String]
         /// Whether no_new_privs was set (only without CAP_SYS_ADMIN; root keeps setuid semantics).
         public var noNewPrivileges: Bool
@@ -74,26 +84,37 @@ public enum SelfConfinement {
 
     /// Loads the filter into every thread of the calling process (TSYNC) and, through inheritance,
     /// into everything it starts afterwards. One-way: there is no unload.
-    public static func load() throws(SeccompError) -> Report {
-        let filter = try SeccompFilter(defaultAction: SCMP_ACT_ALLOW)
-        let denied = cseccomp_act_errno(UInt16(EPERM))
-        // A syscall from an architecture the filter does not cover gets EPERM too, never a kill.
-        try filter.setAttribute(SCMP_FLTATR_ACT_BADARCH, denied, "SCMP_FLTATR_ACT_BADARCH")
+    ///
+    /// Only the native architecture is allowed: the shim and runsc are native binaries, and a call through another
+    /// ABI (32-bit x86, x32) fails with EPERM like any call outside the list.
+    public static func load(mode: Mode = .enforce) throws(SeccompError) -> Report {
+        let eperm = cseccomp_act_errno(UInt16(EPERM))
+        let filter = try SeccompFilter(defaultAction: mode == .enforce ? eperm : SCMP_ACT_LOG)
+        try filter.setAttribute(SCMP_FLTATR_ACT_BADARCH, eperm, "SCMP_FLTATR_ACT_BADARCH")
         try filter.setAttribute(SCMP_FLTATR_CTL_TSYNC, 1, "SCMP_FLTATR_CTL_TSYNC")
         // no_new_privs is what lets an unprivileged process load a filter; root does not need it,
         // and runsc (started as root) should see the node exactly as without the filter.
         let privileged = (try? ProcessCapabilities.current().effective.contains(.sysAdmin)) ?? false
         try filter.setAttribute(SCMP_FLTATR_CTL_NNP, privileged ? 0 : 1, "SCMP_FLTATR_CTL_NNP")
-        let architectures = try filter.addCompatibleArchitectures()
-        for entry in deniedSyscalls {
+        let denied = Set(deniedSyscalls.map(\.name))
+        for entry in allowedSyscalls where !denied.contains(entry.name) {
             let number = seccomp_syscall_resolve_name(entry.name)
             guard number != __NR_SCMP_ERROR else { throw SeccompError.unknownSyscall(entry.name) }
-            try filter.addRule(action: denied, syscall: number, name: entry.name)
+            try filter.addRule(action: SCMP_ACT_ALLOW, syscall: number, name: entry.name)
+        }
+        // Under enforce the default already refuses them (libseccomp rejects a rule equal to the default action).
+        if mode == .log {
+            for entry in deniedSyscalls {
+                let number = seccomp_syscall_resolve_name(entry.name)
+                guard number != __NR_SCMP_ERROR else { throw SeccompError.unknownSyscall(entry.name) }
+                try filter.addRule(action: eperm, syscall: number, name: entry.name)
+            }
         }
         try filter.load()
         return Report(
-            deniedCount: deniedSyscalls.count, architectures: architectures.map(SeccompFilter.architectureName),
-            noNewPrivileges: !privileged)
+            mode: mode, allowedCount: allowedSyscalls.count(where: { !denied.contains($0.name) }),
+            deniedCount: deniedSyscalls.count,
+            architectures: [SeccompFilter.architectureName(cseccomp_arch_native())], noNewPrivileges: !privileged)
     }
 
     /// The calling process's seccomp mode from `/proc/self/status` (0 off, 1 strict, 2 filter).

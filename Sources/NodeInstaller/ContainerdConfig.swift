@@ -1,3 +1,4 @@
+import GVisorConfig
 import TOMLKit
 
 #if canImport(Glibc)
@@ -310,6 +311,11 @@ public struct ContainerdConfig: Sendable {
             } else {
                 column += 1
             }
+        }
+        // toml++ asserts (SIGABRT in a debug build, undefined behaviour in release) on some invalid documents
+        // instead of reporting them; the runsc.toml parser's pre-check finds those first.
+        if let (message, position) = TOMLAssertionCheck.firstProblem(in: text) {
+            throw .malformedTOML(path: path, line: position.line, column: position.column, message: message)
         }
         do {
             return try TOMLTable(string: text)

@@ -65,7 +65,14 @@ public struct ShimDaemon {
         registry.register(taskService: service)
 
         var configuration = TTRPCServer.Configuration()
-        configuration.connectionErrorHandler = { error in log.debug("connection closed", [("error", "\(error)")]) }
+        // A crossed bound means a peer misbehaves on purpose or by bug; malformed input is already answered.
+        configuration.connectionErrorHandler = { error in
+            if error is TTRPCLimitError {
+                log.warning("connection closed: over a ttrpc limit", [("error", "\(error)")])
+            } else {
+                log.debug("connection closed", [("error", "\(error)")])
+            }
+        }
         let server: TTRPCServer
         if flags.socket.isEmpty {
             server = try await TTRPCServer.adopt(

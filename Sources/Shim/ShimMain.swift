@@ -36,10 +36,13 @@ public enum ShimMain {
             let start = ShimStart(flags: flags, bundle: cwd, stdin: stdin, environment: environment)
             do {
                 let answer = try start.run { daemonFlags, listener in
-                    try DaemonLauncher.spawn(
+                    // Hardening: the daemon learns runsc.toml's path and starts with the reduced capability
+                    // bounding set of this thread (ShimHardening.swift).
+                    let daemonEnvironment = ShimHardening.daemonEnvironment(environment, startStdin: stdin)
+                    ShimHardening.dropCapabilitiesForDaemon(daemonEnvironment: daemonEnvironment)
+                    return try DaemonLauncher.spawn(
                         argv0: arguments.first ?? "containerd-shim-runsc-v1", flags: daemonFlags, listener: listener,
-                        // Hardening: the daemon learns runsc.toml's path (ShimHardening.swift).
-                        environment: ShimHardening.daemonEnvironment(environment, startStdin: stdin))
+                        environment: daemonEnvironment)
                 }
                 writeAll(STDOUT_FILENO, answer)
                 return 0

@@ -25,6 +25,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
 
     private var state: TTRPCConnectionState
     private let execution: TTRPCServer.HandlerExecution
+    private let maximumInFlightCalls: Int
     private let errorHandler: (@Sendable (any Error) -> Void)?
     private var calls: [UInt32: Call] = [:]
     private var draining = false
@@ -32,11 +33,12 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     private var taskExecutor: EventLoopTaskExecutor?
 
     init(
-        registry: TTRPCServiceRegistry, execution: TTRPCServer.HandlerExecution,
+        registry: TTRPCServiceRegistry, execution: TTRPCServer.HandlerExecution, maximumInFlightCalls: Int = .max,
         errorHandler: (@Sendable (any Error) -> Void)?
     ) {
         self.state = TTRPCConnectionState(registry: registry)
         self.execution = execution
+        self.maximumInFlightCalls = maximumInFlightCalls
         self.errorHandler = errorHandler
     }
 
@@ -59,6 +61,10 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         case .reply(let frame):
             context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
         case .invoke(let handler, let payload, let requestContext):
+            guard calls.count < maximumInFlightCalls else {
+                errorCaught(context: context, error: TTRPCLimitError.tooManyInFlightCalls(limit: maximumInFlightCalls))
+                return
+            }
             start(handler: handler, payload: payload, requestContext: requestContext, on: context.eventLoop)
         }
     }

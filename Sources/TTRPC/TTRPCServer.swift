@@ -30,8 +30,11 @@ public actor TTRPCServer {
         public var socketPermissions: mode_t = 0o600
         /// Replace a file already at the socket path. Off by default, so a live server's socket is never taken over.
         public var removeExistingSocketFile = false
-        /// Sees each error that closed a connection (malformed input, refused credentials), e.g. to log it.
+        /// Sees each error that closed a connection (malformed input, refused credentials, a crossed
+        /// ``TTRPCLimitError`` bound), e.g. to log it.
         public var connectionErrorHandler: (@Sendable (any Error) -> Void)?
+        /// What one peer may make the server hold.
+        public var limits = TTRPCServerLimits()
 
         public init() {}
     }
@@ -45,6 +48,11 @@ public actor TTRPCServer {
     private let group: any EventLoopGroup
     private let registry: TTRPCServiceRegistry
     private let configuration: Configuration
+    /// Open connections, counted as they are accepted (on any event loop) rather than when ``connections`` learns
+    /// of them on the server's loop.
+    private nonisolated let openConnections: SharedBudget
+    /// Bytes of partially received frames, all connections together.
+    private nonisolated let partialFrameBytes: SharedBudget
     private var listener: (any Channel)?
     private var connections: [ObjectIdentifier: any Channel] = [:]
     private var ownedSocketPath: String?
@@ -55,6 +63,8 @@ public actor TTRPCServer {
         self.eventLoop = group.next()
         self.registry = registry
         self.configuration = configuration
+        self.openConnections = SharedBudget(limit: configuration.limits.maximumConnections)
+        self.partialFrameBytes = SharedBudget(limit: configuration.limits.maximumPartialFrameBytes)
     }
 
     /// Listens on a new socket file at `path` (mode ``Configuration/socketPermissions``); the file is removed on
@@ -126,14 +136,26 @@ public actor TTRPCServer {
     private nonisolated func bootstrap() -> ServerBootstrap {
         let configuration = self.configuration
         let registry = self.registry
+        let openConnections = self.openConnections
+        let partialFrameBytes = self.partialFrameBytes
+        let limits = configuration.limits
         return ServerBootstrap(group: eventLoop, childGroup: group)
             .serverChannelOption(.backlog, value: 128)
             .childChannelInitializer { channel in
-                configuration.peerCredentials.check(channel).flatMapThrowing {
+                guard openConnections.reserve(1) else {
+                    let error = TTRPCLimitError.tooManyConnections(limit: openConnections.limit)
+                    configuration.connectionErrorHandler?(error)
+                    return channel.eventLoop.makeFailedFuture(error)
+                }
+                channel.closeFuture.whenComplete { _ in openConnections.release(1) }
+                return configuration.peerCredentials.check(channel).flatMapThrowing {
                     try channel.pipeline.syncOperations.addHandlers(
-                        ByteToMessageHandler(FrameDecoder()), MessageToByteHandler(FrameEncoder()),
+                        ByteToMessageHandler(
+                            ServerFrameDecoder(budget: partialFrameBytes, timeout: limits.partialFrameTimeout)),
+                        MessageToByteHandler(FrameEncoder()),
                         ServerConnectionHandler(
                             registry: registry, execution: configuration.handlerExecution,
+                            maximumInFlightCalls: limits.maximumInFlightCallsPerConnection,
                             errorHandler: configuration.connectionErrorHandler))
                     self.track(channel)
                 }.flatMapErrorThrowing { error in

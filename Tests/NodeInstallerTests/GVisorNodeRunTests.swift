@@ -70,6 +70,39 @@ struct GVisorNodeRunTests {
         #expect(text.contains("\(node.base)/nothing/runsc: runsc is missing from the installation content"))
     }
 
+    /// Issue 17: toml++ (inside TOMLKit) asserted on these config.toml files and gvisor-node died of SIGABRT (exit
+    /// 134) in install, run and doctor alike; the runsc.toml pre-check now refuses them first, with a named error.
+    @Test(
+        "a malformed containerd config.toml is a named error, never an abort",
+        arguments: [
+            "crash-toml-header-without-key", "crash-toml-array-closed-by-brace", "crash-toml-date-time-without-time",
+        ])
+    func malformedContainerdConfigIsNamed(reproducer: String) throws {
+        let node = try NodeInstallerTests.Node()
+        defer { node.remove() }
+        let config = try #require(
+            FileManager.default.contents(atPath: packageRoot.path + "/Fuzz/regressions/containerd-config/" + reproducer)
+        )
+        try config.write(to: URL(fileURLWithPath: node.host("/etc/containerd/config.toml")))
+        for command in ["install", "doctor"] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: try Self.gvisorNode())
+            process.arguments =
+                [command, "--host-root", node.hostRoot] + (command == "install" ? ["--content", node.content] : [])
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationReason == .exit, "\(command) was killed by signal \(process.terminationStatus)")
+            #expect(process.terminationStatus == 1, "\(command): \(text)")
+            #expect(text.contains("/etc/containerd/config.toml, line "), "\(command): \(text)")
+            #expect(text.contains("not valid TOML"), "\(command): \(text)")
+        }
+        #expect(FileManager.default.contents(atPath: node.host("/etc/containerd/config.toml")) == config)
+    }
+
     /// A process without CAP_SYS_PTRACE in its bounding set (setpriv drops it before exec): the doctor names it.
     @Test func doctorNamesMissingCapabilities() throws {
         let node = try NodeInstallerTests.Node()

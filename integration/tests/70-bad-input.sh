@@ -162,3 +162,35 @@ test_73_ctr_refuses_overlong_ids_before_the_shim() {
   [[ $out == *identifier* ]] || { echo "no identifier error: $out"; return 1; }
   [ -z "$(pgrep -f "containerd-shim-runsc-v1.*$long")" ] || { echo "a shim started for the long id"; return 1; }
 }
+
+# Issue 17: 64 connections each send 4 MiB - 1 bytes of a 4 MiB frame and stop. Unbounded, the shim buffered them
+# all (+267 MB); with its ttrpc limits at most 32 connections are open, the partial frames of all of them together
+# are held to four full frames (16 MiB), and a frame still incomplete after 10 s closes its connection. Meanwhile
+# State is answered on a fresh connection, and containerd's own connection still execs into the container.
+BAD_INPUT_FLOOD_CONNECTIONS=${BAD_INPUT_FLOOD_CONNECTIONS:-64}
+BAD_INPUT_FLOOD_MAX_GROWTH_KB=${BAD_INPUT_FLOOD_MAX_GROWTH_KB:-65536}
+test_74_partial_frame_flood_keeps_memory_bounded_and_shim_serving() {
+  local id=bi-flood shim address out growth rc=0
+  gvrun $id -d -- sleep 600 || return 1
+  shim=$(cat "$(bundle_of $id)/shim.pid")
+  address=$(cat "$(bundle_of $id)/address")
+  out=$(python3 "$BAD_INPUT_TOOLS/ttrpc_flood.py" "$address" "$HARNESS_NS" $id "$shim" \
+    "$BAD_INPUT_FLOOD_CONNECTIONS" 15 2>&1) || { echo "flood failed: $out"; cleanup_task $id; return 1; }
+  echo "$out" | tr '\n' ' '
+  echo
+  [ -z "$BAD_INPUT_LOG" ] || echo "$out" >>"$BAD_INPUT_LOG"
+  growth=$(echo "$out" | sed -n 's/^rss_growth_kb=//p')
+  [ -n "$growth" ] && [ "$growth" -le "$BAD_INPUT_FLOOD_MAX_GROWTH_KB" ] ||
+    { echo "shim grew by ${growth:-?} kB holding partial frames (bound ${BAD_INPUT_FLOOD_MAX_GROWTH_KB} kB)"; rc=1; }
+  [[ $out == *"state=code=0,status=2"* ]] || { echo "State during the flood was not RUNNING"; rc=1; }
+  # Every connection that got its partial frame in was closed by the shim's partial-frame timeout.
+  local accepted closed
+  accepted=$(echo "$out" | sed -n 's/^accepted=//p')
+  closed=$(echo "$out" | sed -n 's/^closed_by_shim=//p')
+  [ "$closed" -ge "$accepted" ] || { echo "only $closed of $accepted held connections were closed by the shim"; rc=1; }
+  kill -0 "$shim" 2>/dev/null || { echo "shim $shim is gone"; rc=1; }
+  [ $rc -ne 0 ] || expect_eq "exec after the flood" ok "$(hctr tasks exec --exec-id probe $id echo ok 2>&1)" || rc=1
+  [ $rc -ne 0 ] || expect_eq "task state" RUNNING "$(task_status $id)" || rc=1
+  cleanup_task $id
+  return $rc
+}

@@ -1,0 +1,1 @@
+../../Fuzz/containerd-config-fuzz/ContainerdConfigFuzzHarness.swift
