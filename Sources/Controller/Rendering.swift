@@ -28,15 +28,38 @@ public enum Rendering {
         }
     }
 
+    /// The RuntimeClass's `overhead.podFixed`: what the scheduler reserves and the kubelet adds to the pod cgroup
+    /// for the sandbox itself (Sentry and gofer), on top of the containers' requests and limits.
+    public struct Overhead: Sendable, Hashable {
+        /// Kubernetes quantities, e.g. `128Mi`, `50m`.
+        public var memory: String
+        public var cpu: String
+
+        public init(memory: String, cpu: String) {
+            self.memory = memory
+            self.cpu = cpu
+        }
+
+        /// Not measured here. A conservative upper bound for an idle sandbox (runsc's Sentry and gofer, systrap or
+        /// ptrace platform): gVisor's docs give no figure; an idle Sentry's resident memory is in the tens of MiB,
+        /// and Kubernetes' Pod Overhead documentation sizes a whole VM guest (Kata + Firecracker) at 120Mi, which a
+        /// user-space kernel stays below. Over-reserving costs density; under-reserving lets the node overcommit
+        /// and the kubelet OOM-kill the sandbox, so the default errs high. Operators override it in the chart.
+        public static let `default` = Overhead(memory: "128Mi", cpu: "50m")
+    }
+
     /// RuntimeClass `gvisor` and ServiceAccount `kube-system/gvisor`, shared by every pool.
-    public static func sharedObjects() -> [JSONValue] {
-        let runtimeClass: JSONValue = [
+    public static func sharedObjects(overhead: Overhead? = .default) -> [JSONValue] {
+        var runtimeClass: JSONValue = [
             "apiVersion": "node.k8s.io/v1",
             "kind": "RuntimeClass",
             "metadata": ["name": .string(Names.runtimeClass)],
             "handler": .string(Names.runtimeHandler),
             "scheduling": ["nodeSelector": [Names.runtimeNodeLabel: "true"]],
         ]
+        if let overhead {
+            runtimeClass["overhead"] = ["podFixed": ["memory": .string(overhead.memory), "cpu": .string(overhead.cpu)]]
+        }
         let serviceAccount: JSONValue = [
             "apiVersion": "v1",
             "kind": "ServiceAccount",
@@ -80,6 +103,20 @@ public enum Rendering {
             "command": .array(command),
             "securityContext": ["privileged": true],
             "resources": ["requests": ["cpu": "10m", "memory": "32Mi"]],
+            // Ready means `gvisor-node doctor`'s verdict for this node: binaries, handler registered, runsc.toml as
+            // configured, platform usable. InstallationHealthy (from gardener-resource-manager's DaemonSet health)
+            // therefore turns true only when every node of the pool can run gVisor pods.
+            "readinessProbe": [
+                "exec": [
+                    "command": .array(
+                        [
+                            "/gvisor-node", "doctor", "--host-root", .string(Names.hostRoot), "--bin-dir",
+                            .string(installation.binaryPath), "--config",
+                            .string("\(Names.installerConfigDirectory)/\(Names.configurationKey)"),
+                        ])
+                ],
+                "initialDelaySeconds": 5, "periodSeconds": 30, "timeoutSeconds": 20, "failureThreshold": 2,
+            ],
             "volumeMounts": [
                 ["name": "host-root", "mountPath": .string(Names.hostRoot)],
                 ["name": "config", "mountPath": .string(Names.installerConfigDirectory), "readOnly": true],
@@ -94,6 +131,10 @@ public enum Rendering {
                     "app.kubernetes.io/name": "containerd-gvisor", "helm.sh/chart": "containerd-gvisor",
                     Names.poolLabel: installation.pool,
                 ]),
+                // The Go extension's DaemonSet of the same name selects only `app.kubernetes.io/name`; a selector
+                // is immutable, so after an upgrade gardener-resource-manager's update is rejected as invalid and
+                // this annotation makes it delete and recreate the DaemonSet instead of failing for good.
+                "annotations": .strings([Names.deleteOnInvalidUpdateAnnotation: "true"]),
             ],
             "spec": [
                 "selector": ["matchLabels": .strings(selector)],
