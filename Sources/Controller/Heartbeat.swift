@@ -57,7 +57,8 @@ public struct Heartbeat: Sendable {
             } catch is CancellationError {
                 return
             } catch {
-                Log.error("heartbeat lease not renewed", ["lease": "\(namespace)/\(Self.leaseName)", "error": "\(error)"])
+                Log.error(
+                    "heartbeat lease not renewed", ["lease": "\(namespace)/\(Self.leaseName)", "error": "\(error)"])
             }
             do { try await Task.sleep(for: renewInterval) } catch { return }
         }

@@ -124,7 +124,8 @@ extension KubernetesAPI {
 
     /// The stored map with the desired entries on top, minus stored keys under an owned prefix that the desired
     /// map lacks; nil when empty.
-    static func merged(_ stored: [String: String]?, _ desired: [String: String]?, owned: [String]) -> [String: String]? {
+    static func merged(_ stored: [String: String]?, _ desired: [String: String]?, owned: [String]) -> [String: String]?
+    {
         var result = (stored ?? [:]).filter { key, _ in
             desired?[key] != nil || !owned.contains { key.hasPrefix($0) }
         }

@@ -36,11 +36,14 @@ struct Run: AsyncParsableCommand {
     @Option(help: "image of the node installer (runs gvisor-node run)") var installerImage = Defaults.installerImage
     @Option(help: "repository for providerConfig.testImageTag (development only; omit the flag to disable)")
     var gvisorInstallationTestRepository: String?
-    @Option(help: "namespace of the heartbeat Lease gardener-extension-heartbeat (default: the leader-election namespace)")
+    @Option(
+        help: "namespace of the heartbeat Lease gardener-extension-heartbeat (default: the leader-election namespace)")
     var heartbeatNamespace: String?
     @Option(help: "how often the heartbeat Lease is renewed, in seconds (0: no heartbeat)")
     var heartbeatRenewIntervalSeconds = 30
-    @Option(help: "reject providerConfigs with unknown fields or invalid flag values instead of ignoring those (true|false)")
+    @Option(
+        help: "reject providerConfigs with unknown fields or invalid flag values instead of ignoring those (true|false)"
+    )
     var strictProviderConfig = false
     @Option(help: "RuntimeClass overhead.podFixed memory (a Kubernetes quantity; empty: no overhead)")
     var runtimeClassOverheadMemory = Rendering.Overhead.default.memory

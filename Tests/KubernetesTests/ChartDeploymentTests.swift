@@ -1,9 +1,10 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import Kubernetes
 import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The Helm chart as shipped, run for real: `scripts/render-chart.py` renders `configs/charts/...` with its default
 /// values, and the built `gardener-extension-runtime-gvisor` starts with exactly the Deployment's rendered
@@ -285,7 +286,8 @@ import Testing
                 "networking.resources.gardener.cloud/from-all-seed-scrape-targets-allowed-ports"]
                 == .string(#"[{"port":8080,"protocol":"TCP"}]"#))
         #expect(
-            service.value(at: "metadata.annotations")?["networking.resources.gardener.cloud/pod-label-selector-namespace-alias"]
+            service.value(at: "metadata.annotations")?[
+                "networking.resources.gardener.cloud/pod-label-selector-namespace-alias"]
                 == .string("extensions"))
         let vpa = try #require(Self.document(documents, kind: "VerticalPodAutoscaler"))
         #expect(vpa.value(at: "spec.targetRef.name") == .string("gardener-extension-runtime-gvisor"))
