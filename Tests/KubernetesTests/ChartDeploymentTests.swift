@@ -237,12 +237,28 @@ import Testing
         #expect(heartbeat?.value(at: "spec.holderIdentity")?.stringValue == "runtime-gvisor", "\(output())")
         #expect(heartbeat?.value(at: "spec.leaseDurationSeconds") == .number(30))
 
-        // Every log line is JSON (Gardener's log collection parses them).
-        process.terminate()
-        process.waitUntilExit()
-        for line in output().split(separator: "\n") {
+        // Another replica takes the lease over: the controller exits 1 (its restart becomes a candidate again),
+        // saying who took over, and every log line, this last one included, is JSON (Gardener's log collection
+        // parses them).
+        if var lease = leader {
+            lease["spec"]?["holderIdentity"] = "other-replica"
+            lease["spec"]?["renewTime"] = .string(Timestamp.rfc3339Micro(Date()))
+            _ = try await server.store.update(Lease.resourceType, namespace: Self.namespace, object: lease)
+        }
+        for _ in 0..<100 where process.isRunning { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(!process.isRunning, "still running after losing the lease")
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        #expect(process.terminationStatus == 1)
+        let lines = output().split(separator: "\n")
+        for line in lines {
             #expect((try? JSONValue(parsing: Data(line.utf8)))?.objectValue != nil, "not JSON: \(line)")
         }
+        let last = try JSONValue(parsing: Data((lines.last ?? "").utf8))
+        #expect(last["msg"] == "controller stopped")
+        #expect(last["error"]?.stringValue?.contains("taken over by other-replica") == true, "\(last)")
     }
 
     @Test func testRepositoryFlagOnlyWithAValue() throws {
