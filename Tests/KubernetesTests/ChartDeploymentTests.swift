@@ -87,6 +87,79 @@ import Testing
         return binary
     }
 
+    struct RBACRule {
+        /// nil: a ClusterRole's rule (any namespace); else a Role's namespace.
+        var namespace: String?
+        var apiGroups: [String]
+        var resources: [String]
+        var verbs: [String]
+        var resourceNames: [String]?
+    }
+
+    /// The rules of the chart's ClusterRoles and Roles that its bindings give the Deployment's ServiceAccount.
+    static func rbacRules(_ documents: [JSONValue]) throws -> [RBACRule] {
+        let strings = { (value: JSONValue?) -> [String]? in
+            guard case .array(let items) = value ?? .null else { return nil }
+            return items.compactMap(\.stringValue)
+        }
+        let serviceAccount = try #require(
+            document(documents, kind: "Deployment")?.value(at: "spec.template.spec.serviceAccountName")?.stringValue)
+        var bound: Set<String> = []
+        for binding in documents where ["ClusterRoleBinding", "RoleBinding"].contains(binding["kind"]?.stringValue) {
+            guard case .array(let subjects) = binding["subjects"] ?? .null else { continue }
+            if subjects.contains(where: {
+                $0["kind"] == "ServiceAccount" && $0["name"]?.stringValue == serviceAccount
+                    && $0["namespace"]?.stringValue == namespace
+            }) {
+                bound.insert(
+                    "\(binding.value(at: "roleRef.kind")?.stringValue ?? "")/\(binding.value(at: "roleRef.name")?.stringValue ?? "")"
+                )
+            }
+        }
+        var rules: [RBACRule] = []
+        for role in documents where ["ClusterRole", "Role"].contains(role["kind"]?.stringValue) {
+            let kind = role["kind"]?.stringValue ?? ""
+            guard bound.contains("\(kind)/\(role.value(at: "metadata.name")?.stringValue ?? "")"),
+                case .array(let entries) = role["rules"] ?? .null
+            else { continue }
+            for entry in entries {
+                rules.append(
+                    RBACRule(
+                        namespace: kind == "Role" ? role.value(at: "metadata.namespace")?.stringValue : nil,
+                        apiGroups: strings(entry["apiGroups"]) ?? [], resources: strings(entry["resources"]) ?? [],
+                        verbs: strings(entry["verbs"]) ?? [], resourceNames: strings(entry["resourceNames"])))
+            }
+        }
+        return rules
+    }
+
+    /// Whether one recorded request (`METHOD path[?watch]`) is allowed: Kubernetes' request-to-verb mapping
+    /// (GET object → get, GET collection → list or watch, POST → create, PUT → update, PATCH → patch, DELETE →
+    /// delete), subresources as `resource/status`, resourceNames only for requests that name an object.
+    static func allowed(_ request: String, _ rules: [RBACRule]) -> Bool {
+        let parts = request.split(separator: " ", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else { return false }
+        let watch = parts[1].hasSuffix("?watch")
+        let path = watch ? String(parts[1].dropLast("?watch".count)) : parts[1]
+        guard let route = FakeAPIServer.route(path) else { return false }
+        let verb: String
+        switch parts[0] {
+        case "GET": verb = route.name == nil ? (watch ? "watch" : "list") : "get"
+        case "POST": verb = "create"
+        case "PUT": verb = "update"
+        case "PATCH": verb = "patch"
+        case "DELETE": verb = "delete"
+        default: return false
+        }
+        let resource = route.type.plural + (route.status ? "/status" : "")
+        return rules.contains { rule in
+            (rule.namespace == nil || rule.namespace == route.namespace)
+                && rule.apiGroups.contains(route.type.group) && rule.resources.contains(resource)
+                && rule.verbs.contains(verb)
+                && (rule.resourceNames.map { names in route.name.map(names.contains) ?? false } ?? true)
+        }
+    }
+
     /// The first container's args of a Deployment.
     static func args(_ deployment: JSONValue?) -> [String] {
         guard case .array(let containers) = deployment?.value(at: "spec.template.spec.containers") ?? .null,
@@ -171,6 +244,33 @@ import Testing
 
         let server = try await FakeAPIServer()
         defer { Task { await server.close() } }
+        // The heartbeat Lease the Go extension (or an earlier pod) left behind: it is renewed, not recreated.
+        _ = try await server.store.create(
+            Lease.resourceType, namespace: Self.namespace,
+            object: JSONValue(
+                encoding: Lease(
+                    metadata: ObjectMeta(name: "gardener-extension-heartbeat", namespace: Self.namespace),
+                    spec: Lease.Spec(
+                        holderIdentity: "runtime-gvisor", leaseDurationSeconds: 30,
+                        renewTime: "2026-01-01T00:00:00.000000Z"))))
+        // A shoot with one gvisor ContainerRuntime, as gardenlet creates them, so that the controller does its
+        // whole job under the chart's RBAC (checked below, request by request).
+        let shoot = "shoot--garden--chart"
+        _ = try await server.store.create(
+            Cluster.resourceType, namespace: nil,
+            object: JSONValue(
+                encoding: Cluster(
+                    metadata: ObjectMeta(name: shoot),
+                    spec: Cluster.Spec(shoot: ["spec": ["kubernetes": ["version": "1.33.0"]]]))))
+        _ = try await server.store.create(
+            ContainerRuntime.resourceType, namespace: shoot,
+            object: JSONValue(
+                encoding: ContainerRuntime(
+                    metadata: ObjectMeta(name: "gvisor-p", namespace: shoot),
+                    spec: ContainerRuntime.Spec(
+                        type: "gvisor", binaryPath: "/var/bin/containerruntimes",
+                        workerPool: ContainerRuntime.WorkerPool(
+                            name: "p", selector: LabelSelector(matchLabels: ["worker.gardener.cloud/pool": "p"]))))))
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chart-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -230,12 +330,36 @@ import Testing
                 Lease.resourceType, namespace: Self.namespace, name: "gardener-extension-heartbeat")
             leader = try? await server.store.get(
                 Lease.resourceType, namespace: Self.namespace, name: "runtime-gvisor-leader-election")
-            if heartbeat != nil, leader != nil { break }
+            if heartbeat?.value(at: "spec.renewTime")?.stringValue != "2026-01-01T00:00:00.000000Z", leader != nil {
+                break
+            }
             try await Task.sleep(for: .milliseconds(100))
         }
         #expect(leader?.value(at: "spec.holderIdentity")?.stringValue?.isEmpty == false, "\(output())")
         #expect(heartbeat?.value(at: "spec.holderIdentity")?.stringValue == "runtime-gvisor", "\(output())")
         #expect(heartbeat?.value(at: "spec.leaseDurationSeconds") == .number(30))
+        #expect(heartbeat?.value(at: "spec.renewTime")?.stringValue != "2026-01-01T00:00:00.000000Z")
+
+        // The ContainerRuntime is reconciled, with the image the chart names.
+        var state: String?
+        for _ in 0..<150 {
+            let runtime = try? await server.store.get(ContainerRuntime.resourceType, namespace: shoot, name: "gvisor-p")
+            state = runtime?.value(at: "status.lastOperation.state")?.stringValue
+            if state == "Succeeded" { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(state == "Succeeded", "\(output())")
+        let managedResources = await server.store.list(ManagedResource.resourceType, namespace: shoot).items
+        #expect(managedResources.count == 2)
+
+        // Every request the controller made is allowed by the chart's ClusterRole and Role (the stand-in does not
+        // enforce RBAC; this does, with Kubernetes' verb mapping and resourceNames).
+        let rules = try Self.rbacRules(documents)
+        let requests = await server.requests
+        #expect(requests.contains { $0.hasPrefix("PATCH ") && $0.hasSuffix("/status") })
+        for request in Set(requests) {
+            #expect(Self.allowed(request, rules), "not allowed by the chart's RBAC: \(request)")
+        }
 
         // Another replica takes the lease over: the controller exits 1 (its restart becomes a candidate again),
         // saying who took over, and every log line, this last one included, is JSON (Gardener's log collection
