@@ -299,7 +299,7 @@ import Testing
     @Test func runtimeClassOverheadAndInstallerReadiness() throws {
         let shared = Manifest.yaml(Rendering.sharedObjects())
         #expect(shared.contains("podFixed"))
-        #expect(shared.contains("memory: \"128Mi\""))
+        #expect(shared.contains("memory: \"64Mi\""))
         let custom = Manifest.yaml(Rendering.sharedObjects(overhead: Rendering.Overhead(memory: "200Mi", cpu: "100m")))
         #expect(custom.contains("memory: \"200Mi\""))
         #expect(custom.contains("cpu: \"100m\""))
