@@ -85,7 +85,9 @@ $(CRI_VENV)/.installed:
 	touch $@
 
 # OCI image archives without a container engine (scripts/oci-image.py); `ctr images import` takes them.
-IMAGE_TAG ?= dev
+# One registry for both images (the chart's `registry` value); the tag follows the chart's appVersion.
+IMAGE_TAG ?= 0.1.0
+REGISTRY ?= ghcr.io/gardener-extension-runtime-gvisor-swift
 .PHONY: images
 # The controller's static release build is separate from `release` (async-http-client and BoringSSL take
 # long to build in release mode, and neither the shim nor CI needs them).
@@ -97,7 +99,7 @@ release-controller: ## Static release build of the Gardener extension controller
 	CHECK_STATIC_ALLOW='libz\.so' scripts/check-static.sh out/bin/gardener-extension-runtime-gvisor
 
 images: release release-controller ## OCI archives in out/images: the node installation image and the controller image.
-	scripts/build-images.sh out/images $(IMAGE_TAG)
+	REGISTRY=$(REGISTRY) scripts/build-images.sh out/images $(IMAGE_TAG)
 
 test: deps build unit-test validate-manifests release integration-test ## deps + build + all tests (what CI runs).
 

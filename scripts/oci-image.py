@@ -1,8 +1,13 @@
 #!/usr/bin/env python3
 """Builds an OCI image archive from files on this machine, with no registry and no container engine.
 
-    oci-image.py OUT.tar NAME --entrypoint JSON [--cmd JSON] [--env K=V]... [--workdir DIR]
+    oci-image.py OUT.tar NAME --entrypoint JSON [--cmd JSON] [--env K=V]... [--workdir DIR] [--arch ARCH]
                  [--with-libraries] [--symlink PATH=TARGET]... SRC=DEST...
+    oci-image.py index OUT.tar NAME IMAGE.tar...
+
+The second form merges single-platform archives of the first form (one per architecture) into one archive whose
+index.json names an OCI image index (application/vnd.oci.image.index.v1+json) listing each platform's manifest:
+what a registry serves for a multi-architecture tag, and what `ctr images import` resolves for the local platform.
 
 Each SRC=DEST puts a file (or a directory, recursively) at the absolute path DEST in the image; files keep
 their permission bits, everything is owned by root with mtime 0, entries are sorted. --with-libraries adds,
@@ -108,7 +113,66 @@ def shared_libraries(path):
     return libraries
 
 
-def build(out, name, layer, entrypoint, cmd, env, workdir):
+def write_layout(out, index, blobs):
+    outer = Layer()
+    outer.add_file("oci-layout", canonical({"imageLayoutVersion": "1.0.0"}), 0o644)
+    outer.add_file("index.json", canonical(index), 0o644)
+    for digest, data in sorted(blobs.items()):
+        outer.add_file("blobs/sha256/" + digest.split(":", 1)[1], data, 0o644)
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    temporary = out + ".tmp"
+    with open(temporary, "wb") as f:
+        f.write(outer.tar_bytes())
+    os.replace(temporary, out)
+
+
+def read_layout(path):
+    """index.json and the blobs of an archive written by this script."""
+    with tarfile.open(path) as archive:
+        index = json.loads(archive.extractfile("index.json").read())
+        blobs = {}
+        for member in archive.getmembers():
+            if member.isfile() and member.name.startswith("blobs/sha256/"):
+                blobs["sha256:" + member.name.rsplit("/", 1)[1]] = archive.extractfile(member).read()
+    return index, blobs
+
+
+def build_index(out, name, images):
+    blobs = {}
+    manifests = []
+    platforms = set()
+    for image in images:
+        index, image_blobs = read_layout(image)
+        for entry in index["manifests"]:
+            if entry["mediaType"] != "application/vnd.oci.image.manifest.v1+json":
+                sys.exit(f"oci-image index: {image}: expected single-platform image manifests")
+            platform = (entry["platform"]["os"], entry["platform"]["architecture"])
+            if platform in platforms:
+                sys.exit(f"oci-image index: {image}: platform {platform[0]}/{platform[1]} given twice")
+            platforms.add(platform)
+            manifests.append({key: entry[key] for key in ("mediaType", "digest", "size", "platform")})
+        blobs.update(image_blobs)
+    manifests.sort(key=lambda entry: (entry["platform"]["os"], entry["platform"]["architecture"]))
+    image_index = canonical({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": manifests,
+    })
+    digest = "sha256:" + hashlib.sha256(image_index).hexdigest()
+    blobs[digest] = image_index
+    write_layout(out, {
+        "schemaVersion": 2,
+        "manifests": [{
+            "mediaType": "application/vnd.oci.image.index.v1+json",
+            "digest": digest,
+            "size": len(image_index),
+            "annotations": {"io.containerd.image.name": name, "org.opencontainers.image.ref.name": name},
+        }],
+    }, blobs)
+    return digest
+
+
+def build(out, name, layer, entrypoint, cmd, env, workdir, arch="amd64"):
     blobs = {}
 
     def blob(data):
@@ -119,7 +183,7 @@ def build(out, name, layer, entrypoint, cmd, env, workdir):
     layer_data = layer.tar_bytes()
     layer_digest = blob(layer_data)
     config = {
-        "architecture": "amd64",
+        "architecture": arch,
         "os": "linux",
         "config": {"Entrypoint": entrypoint, "Cmd": cmd, "Env": env, "WorkingDir": workdir},
         "rootfs": {"type": "layers", "diff_ids": [layer_digest]},
@@ -145,23 +209,20 @@ def build(out, name, layer, entrypoint, cmd, env, workdir):
             "digest": manifest_digest,
             "size": len(manifest_bytes),
             "annotations": {"io.containerd.image.name": name, "org.opencontainers.image.ref.name": name},
-            "platform": {"architecture": "amd64", "os": "linux"},
+            "platform": {"architecture": arch, "os": "linux"},
         }],
     }
-    outer = Layer()
-    outer.add_file("oci-layout", canonical({"imageLayoutVersion": "1.0.0"}), 0o644)
-    outer.add_file("index.json", canonical(index), 0o644)
-    for digest, data in blobs.items():
-        outer.add_file("blobs/sha256/" + digest.split(":", 1)[1], data, 0o644)
-    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
-    temporary = out + ".tmp"
-    with open(temporary, "wb") as f:
-        f.write(outer.tar_bytes())
-    os.replace(temporary, out)
+    write_layout(out, index, blobs)
     return manifest_digest
 
 
 def main(argv):
+    if len(argv) > 1 and argv[1] == "index":
+        if len(argv) < 5:
+            sys.exit("usage: oci-image.py index OUT.tar NAME IMAGE.tar...")
+        digest = build_index(argv[2], argv[3], argv[4:])
+        print(f"{argv[2]}: {argv[3]} {digest} (image index)")
+        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out")
     parser.add_argument("name")
@@ -169,6 +230,7 @@ def main(argv):
     parser.add_argument("--cmd", help="JSON array")
     parser.add_argument("--env", action="append", default=[])
     parser.add_argument("--workdir", default="/")
+    parser.add_argument("--arch", default="amd64", help="GOARCH-style architecture (amd64, arm64)")
     parser.add_argument("--with-libraries", action="store_true")
     parser.add_argument("--symlink", action="append", default=[], metavar="PATH=TARGET")
     parser.add_argument("entries", nargs="+", metavar="SRC=DEST")
@@ -200,7 +262,8 @@ def main(argv):
         layer.add_symlink(path, target)
     env = args.env or ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]
     cmd = json_array(args.cmd, "--cmd") if args.cmd else None
-    digest = build(args.out, args.name, layer, json_array(args.entrypoint, "--entrypoint"), cmd, env, args.workdir)
+    digest = build(
+        args.out, args.name, layer, json_array(args.entrypoint, "--entrypoint"), cmd, env, args.workdir, args.arch)
     print(f"{args.out}: {args.name} {digest}")
 
 

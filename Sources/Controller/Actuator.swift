@@ -14,23 +14,40 @@ public struct Actuator: Sendable {
         /// How long Delete and Migrate wait for a ManagedResource to go (the Go original: 2 minutes).
         public var deletionTimeout: Duration
         public var pollInterval: Duration
+        /// `--strict-provider-config`: unknown fields and invalid flag values fail the shoot
+        /// (`ERR_CONFIGURATION_PROBLEM`) instead of being left out with a warning. Off by default, because the Go
+        /// extension accepted such configurations and an upgrade must not fail shoots that worked.
+        public var strictProviderConfig: Bool
+        /// The RuntimeClass's `overhead.podFixed`.
+        public var runtimeClassOverhead: Rendering.Overhead?
 
         public init(
             installerImage: String, testRepository: String? = nil, deletionTimeout: Duration = .seconds(120),
-            pollInterval: Duration = .seconds(2)
+            pollInterval: Duration = .seconds(2), strictProviderConfig: Bool = false,
+            runtimeClassOverhead: Rendering.Overhead? = .default
         ) {
             self.installerImage = installerImage
             self.testRepository = testRepository
             self.deletionTimeout = deletionTimeout
             self.pollInterval = pollInterval
+            self.strictProviderConfig = strictProviderConfig
+            self.runtimeClassOverhead = runtimeClassOverhead
         }
     }
 
     /// What a successful reconcile learned about the providerConfig.
     public struct Outcome: Sendable, Hashable {
-        /// Unknown flags that were left out (reported in the status and as an Event, not fatal).
+        /// `configFlags` entries that were left out: unknown flags and, unless strict, invalid values (reported in
+        /// the status and as an Event, not fatal).
         public var ignoredFlags: [FlagFinding]
+        /// Top-level fields the Go extension's non-strict decoder ignored and so are ignored here (unless strict).
+        public var ignoredFields: [String] = []
         public var configuration: GVisorConfiguration
+
+        /// One line per finding, for the condition and the Event.
+        public var findings: [String] {
+            ignoredFields.map { "\($0): unknown field, ignored" } + ignoredFlags.map(\.description)
+        }
     }
 
     public let api: any KubernetesAPI
@@ -43,12 +60,28 @@ public struct Actuator: Sendable {
         self.managedResources = ManagedResources(api: api, pollInterval: options.pollInterval)
     }
 
-    /// Decodes and validates `spec.providerConfig`. Decoding errors and invalid values of allowed flags are
-    /// configuration problems (`ERR_CONFIGURATION_PROBLEM`, message naming the field); unknown flags are dropped
-    /// and returned.
-    public static func validate(_ runtime: ContainerRuntime) throws(ControllerError) -> (
+    /// Decodes and validates `spec.providerConfig`.
+    ///
+    /// Compatibility policy: what the Go extension accepted still reconciles. Its decoder was non-strict (unknown
+    /// top-level fields ignored) and it dropped unknown flags and values it did not like without a word
+    /// (`pkg/charts/values.go`: `net-raw` other than "true"/"false", `debug`/`nvproxy` other than "true",
+    /// `panic-signal` that is no integer); here these are left out and returned as findings. Documents the Go
+    /// extension refused too (syntax, wrong types, wrong apiVersion/kind) are configuration problems
+    /// (`ERR_CONFIGURATION_PROBLEM`, message naming the field). With `strict`, every finding is such a problem.
+    public static func validate(_ runtime: ContainerRuntime, strict: Bool = false) throws(ControllerError) -> (
         flags: RunscConfigFlags, ignored: [FlagFinding], configuration: GVisorConfiguration
     ) {
+        let result = try validateReportingFields(runtime, strict: strict)
+        return (result.flags, result.ignored, result.configuration)
+    }
+
+    /// ``validate(_:strict:)`` plus the ignored top-level fields.
+    public static func validateReportingFields(_ runtime: ContainerRuntime, strict: Bool = false)
+        throws(ControllerError) -> (
+            flags: RunscConfigFlags, ignored: [FlagFinding], ignoredFields: [String],
+            configuration: GVisorConfiguration
+        )
+    {
         let raw: String?
         do {
             raw = try runtime.spec.providerConfig.map { value -> String in
@@ -58,12 +91,22 @@ public struct Actuator: Sendable {
         } catch {
             throw ControllerError("could not encode providerConfig: \(error)", codes: [Names.errorConfigurationProblem])
         }
-        let configuration: GVisorConfiguration
+        var configuration: GVisorConfiguration
+        var ignoredFields: [String] = []
         do {
             configuration = try GVisorConfiguration.fromProviderConfig(raw)
         } catch {
-            throw ControllerError(
-                "could not decode providerConfig: \(error)", codes: [Names.errorConfigurationProblem])
+            guard !strict, case .unknownField = error.problem else {
+                throw ControllerError(
+                    "could not decode providerConfig: \(error)", codes: [Names.errorConfigurationProblem])
+            }
+            do {
+                configuration = try GVisorConfiguration.fromProviderConfig(raw, unknownFields: .ignore)
+            } catch {
+                throw ControllerError(
+                    "could not decode providerConfig: \(error)", codes: [Names.errorConfigurationProblem])
+            }
+            ignoredFields = Self.unknownTopLevelFields(raw ?? "")
         }
         let validation: FlagValidation
         do {
@@ -71,13 +114,19 @@ public struct Actuator: Sendable {
         } catch {
             throw ControllerError("providerConfig: \(error)", codes: [Names.errorConfigurationProblem])
         }
-        let invalid = validation.findings.filter { $0.problem == .invalidValue }
-        if !invalid.isEmpty {
+        if strict, !validation.findings.isEmpty {
             throw ControllerError(
-                "invalid providerConfig: \(FlagValidationError(findings: invalid))",
+                "invalid providerConfig: \(FlagValidationError(findings: validation.findings))",
                 codes: [Names.errorConfigurationProblem])
         }
-        return (validation.flags, validation.findings.filter { $0.problem == .unknownFlag }, configuration)
+        return (validation.flags, validation.findings, ignoredFields, configuration)
+    }
+
+    /// The top-level keys of a providerConfig (JSON, as the API server stores it) that the type does not know.
+    static func unknownTopLevelFields(_ raw: String) -> [String] {
+        guard let object = try? JSONValue(parsing: Data(raw.utf8)).objectValue else { return ["(unknown)"] }
+        let known: Set<String> = ["apiVersion", "kind", "configFlags", "testImageTag"]
+        return object.keys.filter { !known.contains($0) }.sorted()
     }
 
     /// The image for a shoot: the test repository with the shoot's `testImageTag` when both are set.
@@ -92,10 +141,11 @@ public struct Actuator: Sendable {
 
     public func reconcile(_ runtime: ContainerRuntime, cluster: Cluster?) async throws -> Outcome {
         let namespace = try Self.namespace(of: runtime)
-        let (flags, ignored, configuration) = try Self.validate(runtime)
+        let (flags, ignored, ignoredFields, configuration) = try Self.validateReportingFields(
+            runtime, strict: options.strictProviderConfig)
         try await managedResources.deploy(
-            namespace: namespace, name: Names.sharedManagedResource, manifests: Manifest.yaml(Rendering.sharedObjects())
-        )
+            namespace: namespace, name: Names.sharedManagedResource,
+            manifests: Manifest.yaml(Rendering.sharedObjects(overhead: options.runtimeClassOverhead)))
         let installation = Rendering.Installation(
             pool: runtime.spec.workerPool.name, binaryPath: runtime.spec.binaryPath,
             poolSelector: runtime.spec.workerPool.selector.matchLabels ?? [:],
@@ -104,7 +154,7 @@ public struct Actuator: Sendable {
             namespace: namespace, name: Names.installationManagedResource(pool: installation.pool),
             manifests: Manifest.yaml(Rendering.installationObjects(installation)),
             labels: [Names.containerRuntimeLabel: runtime.name])
-        return Outcome(ignoredFlags: ignored, configuration: configuration)
+        return Outcome(ignoredFlags: ignored, ignoredFields: ignoredFields, configuration: configuration)
     }
 
     /// Removes the pool's installer; the RuntimeClass goes only with the last gVisor ContainerRuntime of the shoot.

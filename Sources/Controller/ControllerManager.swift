@@ -18,14 +18,25 @@ public final class ControllerManager: Sendable {
         public var healthBindAddress: String
         public var installerImage: String
         public var testRepository: String?
+        /// Namespace of the heartbeat Lease; nil: no heartbeat.
+        public var heartbeatNamespace: String?
+        public var heartbeatRenewInterval: Duration
+        public var strictProviderConfig: Bool
+        public var runtimeClassOverhead: Rendering.Overhead?
 
         public init(
             maxConcurrentReconciles: Int = 5, ignoreOperationAnnotation: Bool = false,
             extensionClasses: Set<String> = ["shoot"], leaderElection: Bool = true,
             leaderElectionNamespace: String = "garden", leaderElectionID: String = Names.leaderElectionLease,
             identity: String, metricsBindAddress: String = ":8080", healthBindAddress: String = ":8081",
-            installerImage: String, testRepository: String? = nil
+            installerImage: String, testRepository: String? = nil, heartbeatNamespace: String? = nil,
+            heartbeatRenewInterval: Duration = .seconds(30), strictProviderConfig: Bool = false,
+            runtimeClassOverhead: Rendering.Overhead? = .default
         ) {
+            self.heartbeatNamespace = heartbeatNamespace
+            self.heartbeatRenewInterval = heartbeatRenewInterval
+            self.strictProviderConfig = strictProviderConfig
+            self.runtimeClassOverhead = runtimeClassOverhead
             self.maxConcurrentReconciles = maxConcurrentReconciles
             self.ignoreOperationAnnotation = ignoreOperationAnnotation
             self.extensionClasses = extensionClasses
@@ -66,7 +77,10 @@ public final class ControllerManager: Sendable {
         metrics = Metrics(maxConcurrentReconciles: options.maxConcurrentReconciles)
         let actuator = Actuator(
             api: api,
-            options: Actuator.Options(installerImage: options.installerImage, testRepository: options.testRepository))
+            options: Actuator.Options(
+                installerImage: options.installerImage, testRepository: options.testRepository,
+                strictProviderConfig: options.strictProviderConfig,
+                runtimeClassOverhead: options.runtimeClassOverhead))
         reconciler = Reconciler(
             api: api, actuator: actuator,
             options: Reconciler.Options(
@@ -127,6 +141,11 @@ public final class ControllerManager: Sendable {
                                 throw error
                             }
                         }
+                    }
+                    if let namespace = options.heartbeatNamespace {
+                        let heartbeat = Heartbeat(
+                            api: api, namespace: namespace, renewInterval: options.heartbeatRenewInterval)
+                        group.addTask { await heartbeat.run() }
                     }
                     for _ in 0..<max(1, options.maxConcurrentReconciles) {
                         group.addTask { await self.worker() }

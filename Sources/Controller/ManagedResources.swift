@@ -28,6 +28,14 @@ public struct ManagedResources: Sendable {
         return "managedresource-\(managedResource)-\(digest.joined())"
     }
 
+    /// gardener-resource-manager's reference annotation key (`references.AnnotationKey`):
+    /// `reference.resources.gardener.cloud/<kind>-<first 8 hex digits of SHA-256(name)>`. Its garbage collector
+    /// deletes secrets labelled garbage-collectable that no such annotation names, so a ManagedResource without
+    /// it would lose its own secret.
+    public static func referenceAnnotationKey(kind: String, name: String) -> String {
+        Names.referenceAnnotationPrefix + kind + "-" + String(SHA256.hex(name).prefix(8))
+    }
+
     /// Writes the secret (immutable, so a new content means a new name) and points the ManagedResource at it;
     /// secrets it referenced before are deleted afterwards.
     public func deploy(
@@ -50,11 +58,13 @@ public struct ManagedResources: Sendable {
         mrLabels.merge(labels) { current, _ in current }
         let previous = try await api.getIfExists(ManagedResource.self, namespace: namespace, name: name)
         let desired = ManagedResource(
-            metadata: ObjectMeta(name: name, namespace: namespace, labels: mrLabels),
+            metadata: ObjectMeta(
+                name: name, namespace: namespace, labels: mrLabels,
+                annotations: [Self.referenceAnnotationKey(kind: "secret", name: secretName): secretName]),
             spec: ManagedResource.Spec(
                 secretRefs: [ManagedResource.SecretReference(name: secretName)],
                 injectLabels: [Names.noCleanupLabel: "true"], keepObjects: false))
-        try await api.createOrUpdate(desired)
+        try await api.createOrUpdate(desired, ownedAnnotationPrefixes: [Names.referenceAnnotationPrefix])
         for stale in previous?.spec.secretRefs ?? [] where stale.name != secretName {
             try await api.deleteIfExists(Secret.self, namespace: namespace, name: stale.name)
         }

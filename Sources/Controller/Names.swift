@@ -25,6 +25,8 @@ public enum Names {
     public static let serviceAccount = "gvisor"
 
     public static let operationAnnotation = "gardener.cloud/operation"
+    /// gardenlet sets it while it restores an extension's state; controllers must not touch the object meanwhile.
+    public static let waitForStateOperation = "wait-for-state"
     public static let originLabel = "origin"
     public static let criNameLabel = "worker.gardener.cloud/cri-name"
     public static let runtimeNodeLabel = "containerruntime.worker.gardener.cloud/gvisor"
@@ -34,6 +36,11 @@ public enum Names {
     public static let containerRuntimeLabel = "runtime-gvisor.extensions.gardener.cloud/container-runtime"
     public static let configChecksumAnnotation = "checksum/configmap-containerd-gvisor"
     public static let garbageCollectableLabel = "resources.gardener.cloud/garbage-collectable-reference"
+    /// Prefix of gardener-resource-manager's reference annotations (`references.AnnotationKeyPrefix`).
+    public static let referenceAnnotationPrefix = "reference.resources.gardener.cloud/"
+    /// gardener-resource-manager deletes and recreates an object carrying this when an update is rejected as
+    /// invalid (an immutable field such as a DaemonSet's `spec.selector` changed).
+    public static let deleteOnInvalidUpdateAnnotation = "resources.gardener.cloud/delete-on-invalid-update"
     public static let noCleanupLabel = "shoot.gardener.cloud/no-cleanup"
     /// Key in the ManagedResource secrets.
     public static let secretKey = "config.yaml"

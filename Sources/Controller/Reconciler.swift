@@ -44,27 +44,34 @@ public struct Reconciler: Sendable {
     }
 
     /// One pass for `namespace/name`. Errors are also written to the status; the caller retries with backoff.
+    ///
+    /// Order as in Gardener's `OperationAnnotationWrapper` and `containerruntime.reconciler`: an object annotated
+    /// `gardener.cloud/operation: wait-for-state` is left alone entirely (gardenlet is still restoring its state);
+    /// a failed shoot (`lastOperation.state: Failed`) is skipped for every operation, delete and migrate included;
+    /// a migrated object is skipped until it is restored (`ShouldSkipOperation`).
     @discardableResult
     public func reconcile(namespace: String, name: String) async throws -> Action {
         guard let runtime = try await api.getIfExists(ContainerRuntime.self, namespace: namespace, name: name),
             runtime.spec.type == Names.containerRuntimeType,
             options.extensionClasses.contains(runtime.spec.class ?? "shoot")
         else { return .none }
-        let cluster = try await api.getIfExists(Cluster.self, namespace: nil, name: namespace)
         let operation = runtime.metadata.annotations?[Names.operationAnnotation]
+        if operation == Names.waitForStateOperation { return .skipped }
+        let cluster = try await api.getIfExists(Cluster.self, namespace: nil, name: namespace)
+        if cluster?.shootIsFailed == true { return .skipped }
         let last = runtime.status?.lastOperation
+        let migrated = last?.type == "Migrate" && last?.state == "Succeeded"
 
         if operation == "migrate" || (last?.type == "Migrate" && last?.state != "Succeeded" && operation != "restore") {
             return try await migrate(runtime, cluster)
         }
+        if migrated, operation != "restore" { return .skipped }  // waits for restore
         if runtime.metadata.isDeleting {
             return try await delete(runtime, cluster)
         }
-        if cluster?.shootIsFailed == true { return .skipped }
-        if operation == "restore" {
+        if operation == "restore" || (last?.type == "Restore" && last?.state != "Succeeded") {
             return try await reconcile(runtime, cluster, type: "Restore")
         }
-        if last?.type == "Migrate", last?.state == "Succeeded" { return .skipped }  // waits for restore
         if needsReconcile(runtime, operation: operation) {
             return try await reconcile(
                 runtime, cluster,
@@ -103,11 +110,9 @@ public struct Reconciler: Sendable {
             throw error
         }
         try await removeOperationAnnotation(current)
-        let message = outcome.ignoredFlags.map(\.description).joined(separator: "; ")
-        let updated = try await api.modify(
-            ContainerRuntime.self, namespace: current.namespace, name: current.name, status: true
-        ) { object in
-            var status = object.status ?? ContainerRuntime.Status()
+        let findings = outcome.findings
+        let message = findings.joined(separator: "; ")
+        let updated = try await patchStatus(current) { status, object in
             let now = Timestamp.rfc3339(clock())
             status.lastOperation = LastOperation(
                 type: type, state: "Succeeded", description: "Successfully \(verb.1) ContainerRuntime", progress: 100,
@@ -116,26 +121,24 @@ public struct Reconciler: Sendable {
             status.observedGeneration = object.metadata.generation
             var conditions = status.conditions ?? []
             conditions.set(
-                outcome.ignoredFlags.isEmpty
+                findings.isEmpty
                     ? Condition(
                         type: Self.configurationCondition, status: "True", reason: "ConfigurationAccepted",
                         message: "providerConfig is valid; every configFlags entry is applied")
                     : Condition(
                         type: Self.configurationCondition, status: "False", reason: Self.ignoredFlagsReason,
-                        message: "configFlags entries not applied: \(message)"),
+                        message: "providerConfig entries not applied: \(message)"),
                 now: now)
             status.conditions = conditions
-            object.status = status
-            return true
         }
-        if !outcome.ignoredFlags.isEmpty {
+        if !findings.isEmpty {
             let previous = runtime.status?.conditions?[type: Self.configurationCondition]
             if previous?.reason != Self.ignoredFlagsReason
-                || previous?.message != "configFlags entries not applied: \(message)"
+                || previous?.message != "providerConfig entries not applied: \(message)"
             {
                 try await recordEvent(
                     current, type: "Warning", reason: Self.ignoredFlagsReason,
-                    message: "providerConfig.configFlags entries not applied to runsc.toml: \(message)")
+                    message: "providerConfig entries not applied to runsc.toml: \(message)")
             }
         }
         if let updated { _ = try await updateHealth(updated) }
@@ -194,19 +197,14 @@ public struct Reconciler: Sendable {
             ManagedResource.self, namespace: runtime.namespace,
             name: Names.installationManagedResource(pool: runtime.spec.workerPool.name))
         let condition = Self.installationCondition(resource)
-        let changed = try await api.modify(
-            ContainerRuntime.self, namespace: runtime.namespace, name: runtime.name, status: true
-        ) { object in
-            var conditions = object.status?.conditions ?? []
+        let changed = try await patchStatus(runtime) { status, _ in
+            var conditions = status.conditions ?? []
             let old = conditions[type: Self.installationCondition]
             guard
                 old?.status != condition.status || old?.reason != condition.reason || old?.message != condition.message
-            else { return false }
+            else { return }
             conditions.set(condition, now: Timestamp.rfc3339(clock()))
-            var status = object.status ?? ContainerRuntime.Status()
             status.conditions = conditions
-            object.status = status
-            return true
         }
         return changed.map { $0.metadata.resourceVersion != runtime.metadata.resourceVersion } ?? false
     }
@@ -250,15 +248,59 @@ public struct Reconciler: Sendable {
     private func setOperation(
         _ runtime: ContainerRuntime, type: String, state: String, progress: Int, _ description: String
     ) async throws {
-        try await api.modify(ContainerRuntime.self, namespace: runtime.namespace, name: runtime.name, status: true) {
-            object in
-            var status = object.status ?? ContainerRuntime.Status()
+        try await patchStatus(runtime) { status, object in
             status.lastOperation = LastOperation(
                 type: type, state: state, description: description, progress: progress,
                 lastUpdateTime: Timestamp.rfc3339(clock()))
-            if state == "Succeeded" { status.lastError = nil }
-            object.status = status
-            return true
+            if state == "Succeeded" {
+                status.lastError = nil
+                status.observedGeneration = object.metadata.generation
+            }
+        }
+    }
+
+    /// Gardener's `statusUpdater`: a JSON merge patch of the status subresource (`client.Status().Patch` with
+    /// `MergeFrom`), carrying only the fields that changed, so that what this controller does not model
+    /// (`status.state`, `status.resources`, `providerStatus`) stays. Conditions are a list, which a merge patch
+    /// replaces whole; when they change, the patch carries the resourceVersion it was computed from (409 and a
+    /// fresh read on a race) and every condition keeps the fields others set (`codes`).
+    @discardableResult
+    func patchStatus(
+        _ runtime: ContainerRuntime, attempts: Int = 5,
+        _ change: @Sendable (inout ContainerRuntime.Status, ContainerRuntime) -> Void
+    ) async throws -> ContainerRuntime? {
+        var attempt = 0
+        while true {
+            attempt += 1
+            guard
+                let object = try await api.getIfExists(
+                    ContainerRuntime.self, namespace: runtime.namespace, name: runtime.name)
+            else { return nil }
+            let old = object.status ?? ContainerRuntime.Status()
+            var new = old
+            change(&new, object)
+            var status: [String: JSONValue] = [:]
+            func field<T: Encodable & Equatable>(_ name: String, _ before: T?, _ after: T?) throws {
+                guard before != after else { return }
+                status[name] = try after.map { try JSONValue(encoding: $0) } ?? .null
+            }
+            try field("lastOperation", old.lastOperation, new.lastOperation)
+            try field("lastError", old.lastError, new.lastError)
+            try field("observedGeneration", old.observedGeneration, new.observedGeneration)
+            try field("conditions", old.conditions, new.conditions)
+            guard !status.isEmpty else { return object }
+            var patch: JSONValue = ["status": .object(status)]
+            if status["conditions"] != nil, let version = object.metadata.resourceVersion {
+                patch["metadata"] = ["resourceVersion": .string(version)]
+            }
+            do {
+                return try await api.patchStatus(
+                    ContainerRuntime.self, namespace: runtime.namespace, name: runtime.name, mergePatch: patch)
+            } catch let error as KubernetesError where error.isConflict && attempt < attempts {
+                continue
+            } catch let error as KubernetesError where error.isNotFound {
+                return nil
+            }
         }
     }
 
@@ -266,9 +308,9 @@ public struct Reconciler: Sendable {
     {
         let codes = (error as? ControllerError)?.codes ?? []
         let description = "\(summary): \(error)"
-        try await api.modify(ContainerRuntime.self, namespace: runtime.namespace, name: runtime.name, status: true) {
-            object in
-            var status = object.status ?? ContainerRuntime.Status()
+        // Gardener's statusUpdater.Error sets observedGeneration too: the generation was looked at, and failed.
+        try await patchStatus(runtime) { status, object in
+            status.observedGeneration = object.metadata.generation
             let now = Timestamp.rfc3339(clock())
             status.lastOperation = LastOperation(
                 type: type, state: "Error", description: description, progress: 50, lastUpdateTime: now)
@@ -282,8 +324,6 @@ public struct Reconciler: Sendable {
                         message: "\(error)"), now: now)
                 status.conditions = conditions
             }
-            object.status = status
-            return true
         }
     }
 

@@ -28,15 +28,38 @@ public enum Rendering {
         }
     }
 
+    /// The RuntimeClass's `overhead.podFixed`: what the scheduler reserves and the kubelet adds to the pod cgroup
+    /// for the sandbox itself (Sentry and gofer), on top of the containers' requests and limits.
+    public struct Overhead: Sendable, Hashable {
+        /// Kubernetes quantities, e.g. `128Mi`, `50m`.
+        public var memory: String
+        public var cpu: String
+
+        public init(memory: String, cpu: String) {
+            self.memory = memory
+            self.cpu = cpu
+        }
+
+        /// From one measurement on this project's test machine (not a benchmark; see the README, "RuntimeClass
+        /// overhead"): an idle sandbox of runsc 20240729 (systrap, `sleep`) charged 11-13 MiB to its cgroup, and
+        /// its Sentry and gofer held 54 MiB resident (35 MiB proportional), most of it the runsc binary's shared
+        /// pages. 64Mi covers the whole resident set even when a pod is charged for those pages, with room for the
+        /// network stack; gVisor's docs give no figure. Operators override it in the chart.
+        public static let `default` = Overhead(memory: "64Mi", cpu: "50m")
+    }
+
     /// RuntimeClass `gvisor` and ServiceAccount `kube-system/gvisor`, shared by every pool.
-    public static func sharedObjects() -> [JSONValue] {
-        let runtimeClass: JSONValue = [
+    public static func sharedObjects(overhead: Overhead? = .default) -> [JSONValue] {
+        var runtimeClass: JSONValue = [
             "apiVersion": "node.k8s.io/v1",
             "kind": "RuntimeClass",
             "metadata": ["name": .string(Names.runtimeClass)],
             "handler": .string(Names.runtimeHandler),
             "scheduling": ["nodeSelector": [Names.runtimeNodeLabel: "true"]],
         ]
+        if let overhead {
+            runtimeClass["overhead"] = ["podFixed": ["memory": .string(overhead.memory), "cpu": .string(overhead.cpu)]]
+        }
         let serviceAccount: JSONValue = [
             "apiVersion": "v1",
             "kind": "ServiceAccount",
@@ -80,6 +103,20 @@ public enum Rendering {
             "command": .array(command),
             "securityContext": ["privileged": true],
             "resources": ["requests": ["cpu": "10m", "memory": "32Mi"]],
+            // Ready means `gvisor-node doctor`'s verdict for this node: binaries, handler registered, runsc.toml as
+            // configured, platform usable. InstallationHealthy (from gardener-resource-manager's DaemonSet health)
+            // therefore turns true only when every node of the pool can run gVisor pods.
+            "readinessProbe": [
+                "exec": [
+                    "command": .array(
+                        [
+                            "/gvisor-node", "doctor", "--host-root", .string(Names.hostRoot), "--bin-dir",
+                            .string(installation.binaryPath), "--config",
+                            .string("\(Names.installerConfigDirectory)/\(Names.configurationKey)"),
+                        ])
+                ],
+                "initialDelaySeconds": 5, "periodSeconds": 30, "timeoutSeconds": 20, "failureThreshold": 2,
+            ],
             "volumeMounts": [
                 ["name": "host-root", "mountPath": .string(Names.hostRoot)],
                 ["name": "config", "mountPath": .string(Names.installerConfigDirectory), "readOnly": true],
@@ -94,6 +131,10 @@ public enum Rendering {
                     "app.kubernetes.io/name": "containerd-gvisor", "helm.sh/chart": "containerd-gvisor",
                     Names.poolLabel: installation.pool,
                 ]),
+                // The Go extension's DaemonSet of the same name selects only `app.kubernetes.io/name`; a selector
+                // is immutable, so after an upgrade gardener-resource-manager's update is rejected as invalid and
+                // this annotation makes it delete and recreate the DaemonSet instead of failing for good.
+                "annotations": .strings([Names.deleteOnInvalidUpdateAnnotation: "true"]),
             ],
             "spec": [
                 "selector": ["matchLabels": .strings(selector)],

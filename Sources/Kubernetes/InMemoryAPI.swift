@@ -42,6 +42,13 @@ public struct InMemoryAPI: KubernetesAPI {
             .decode(as: R.self)
     }
 
+    public func patchStatus<R: KubernetesResource>(
+        _ type: R.Type, namespace: String?, name: String, mergePatch: JSONValue
+    ) async throws -> R {
+        try await store.patch(R.resourceType, namespace: namespace, name: name, mergePatch: mergePatch, status: true)
+            .decode(as: R.self)
+    }
+
     public func delete<R: KubernetesResource>(_ type: R.Type, namespace: String?, name: String) async throws {
         try await store.delete(R.resourceType, namespace: namespace, name: name)
     }

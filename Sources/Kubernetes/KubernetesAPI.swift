@@ -14,6 +14,12 @@ public protocol KubernetesAPI: Sendable {
     func patch<R: KubernetesResource>(
         _ type: R.Type, namespace: String?, name: String, mergePatch: JSONValue
     ) async throws -> R
+    /// JSON merge patch of the status subresource: fields the patch leaves out stay as they are, including those
+    /// this project's types do not model (Gardener's `status.state`, `status.resources`). A
+    /// `metadata.resourceVersion` in the patch is a precondition (409 when stale).
+    func patchStatus<R: KubernetesResource>(
+        _ type: R.Type, namespace: String?, name: String, mergePatch: JSONValue
+    ) async throws -> R
     /// Deletes, or marks for deletion while finalizers remain. 404 when absent.
     func delete<R: KubernetesResource>(_ type: R.Type, namespace: String?, name: String) async throws
     /// Changes after `resourceVersion`; ends with a ``KubernetesError`` 410 when that version is too old.
@@ -68,9 +74,16 @@ extension KubernetesAPI {
         }
     }
 
-    /// Creates the object, or replaces the stored one's content (keeping its resourceVersion) when it exists.
+    /// Creates the object, or updates the stored one (keeping its resourceVersion) when it exists. Like
+    /// controller-runtime's `CreateOrUpdate` with a mutate function that sets only what it owns, metadata is merged,
+    /// not replaced: labels and annotations others set stay (the desired ones win on equal keys), and so do owner
+    /// references when the desired object has none. Annotations of the stored object whose key starts with one of
+    /// `ownedAnnotationPrefixes` and that the desired object lacks are removed (gardener-resource-manager's
+    /// reference annotations are replaced as a set).
     @discardableResult
-    public func createOrUpdate<R: KubernetesResource>(_ object: R, attempts: Int = 5) async throws -> R {
+    public func createOrUpdate<R: KubernetesResource>(
+        _ object: R, ownedAnnotationPrefixes: [String] = [], attempts: Int = 5
+    ) async throws -> R {
         var attempt = 0
         while true {
             attempt += 1
@@ -82,6 +95,12 @@ extension KubernetesAPI {
                 desired.metadata.generation = existing.metadata.generation
                 desired.metadata.finalizers = existing.metadata.finalizers
                 desired.metadata.deletionTimestamp = existing.metadata.deletionTimestamp
+                desired.metadata.labels = Self.merged(existing.metadata.labels, desired.metadata.labels, owned: [])
+                desired.metadata.annotations = Self.merged(
+                    existing.metadata.annotations, desired.metadata.annotations, owned: ownedAnnotationPrefixes)
+                if desired.metadata.ownerReferences == nil {
+                    desired.metadata.ownerReferences = existing.metadata.ownerReferences
+                }
                 var desiredJSON = try JSONValue(encoding: desired)
                 var existingJSON = try JSONValue(encoding: existing)
                 desiredJSON["status"] = nil
@@ -101,5 +120,16 @@ extension KubernetesAPI {
                 }
             }
         }
+    }
+
+    /// The stored map with the desired entries on top, minus stored keys under an owned prefix that the desired
+    /// map lacks; nil when empty.
+    static func merged(_ stored: [String: String]?, _ desired: [String: String]?, owned: [String]) -> [String: String]?
+    {
+        var result = (stored ?? [:]).filter { key, _ in
+            desired?[key] != nil || !owned.contains { key.hasPrefix($0) }
+        }
+        result.merge(desired ?? [:]) { _, new in new }
+        return result.isEmpty ? nil : result
     }
 }

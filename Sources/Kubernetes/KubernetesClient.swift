@@ -101,6 +101,15 @@ public final class KubernetesClient: KubernetesAPI {
         ).decode(as: R.self)
     }
 
+    public func patchStatus<R: KubernetesResource>(
+        _ type: R.Type, namespace: String?, name: String, mergePatch: JSONValue
+    ) async throws -> R {
+        try await send(
+            .PATCH, R.resourceType.objectPath(namespace: namespace, name: name) + "/status", body: mergePatch,
+            contentType: "application/merge-patch+json"
+        ).decode(as: R.self)
+    }
+
     public func delete<R: KubernetesResource>(_ type: R.Type, namespace: String?, name: String) async throws {
         _ = try await send(.DELETE, R.resourceType.objectPath(namespace: namespace, name: name))
     }

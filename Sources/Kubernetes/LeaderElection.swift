@@ -69,9 +69,14 @@ public actor LeaderElection {
                 || clock.now - lastRenewal > configuration.renewDeadline
             {
                 isLeader = false
+                let holder = observedSpec?.holderIdentity
+                let reason =
+                    holder == configuration.identity
+                    ? "not renewed within the renew deadline of \(configuration.renewDeadline) (the API server did "
+                        + "not answer or refused the update; the lease still names this process)"
+                    : "taken over by \(holder ?? "unknown")"
                 throw LostLeadership(
-                    description: "lease \(configuration.namespace)/\(configuration.name): leadership lost "
-                        + "(holder now \(observedSpec?.holderIdentity ?? "unknown"))")
+                    description: "lease \(configuration.namespace)/\(configuration.name): leadership lost: \(reason)")
             }
         }
     }

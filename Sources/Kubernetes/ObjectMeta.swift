@@ -68,11 +68,15 @@ public struct Condition: Codable, Sendable, Hashable {
     public var message: String?
     public var lastTransitionTime: String?
     public var lastUpdateTime: String?
+    /// Gardener's error codes on a condition (`gardencorev1beta1.Condition.Codes`); kept so that rewriting the
+    /// conditions does not drop codes others set.
+    public var codes: [String]?
 
     public init(
         type: String, status: String, reason: String? = nil, message: String? = nil,
-        lastTransitionTime: String? = nil, lastUpdateTime: String? = nil
+        lastTransitionTime: String? = nil, lastUpdateTime: String? = nil, codes: [String]? = nil
     ) {
+        self.codes = codes
         self.type = type
         self.status = status
         self.reason = reason

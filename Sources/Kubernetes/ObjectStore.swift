@@ -131,16 +131,19 @@ public actor ObjectStore {
         return commit(type, key, stored, .modified)
     }
 
-    /// JSON merge patch of the main resource; a `metadata.resourceVersion` in the patch is a precondition.
-    public func patch(_ type: ResourceType, namespace: String?, name: String, mergePatch: JSONValue)
-        throws(KubernetesError) -> JSONValue
-    {
+    /// JSON merge patch of the main resource (or only of `status` when `status` is true, as the status
+    /// subresource does: other parts of the patch are ignored); a `metadata.resourceVersion` in the patch is a
+    /// precondition.
+    public func patch(
+        _ type: ResourceType, namespace: String?, name: String, mergePatch: JSONValue, status: Bool = false
+    ) throws(KubernetesError) -> JSONValue {
+        if status, !type.hasStatusSubresource { throw .notFound(type, name + "/status") }
         let existing = try get(type, namespace: namespace, name: name)
         var patched = existing.merging(patch: mergePatch)
         if mergePatch.value(at: "metadata.resourceVersion") == nil {
             patched["metadata"]?["resourceVersion"] = existing.value(at: "metadata.resourceVersion")
         }
-        return try update(type, namespace: namespace, object: patched)
+        return try update(type, namespace: namespace, object: patched, status: status)
     }
 
     /// Removes the object, or sets `deletionTimestamp` while finalizers remain.

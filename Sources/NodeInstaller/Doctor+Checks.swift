@@ -51,25 +51,17 @@ extension Doctor {
             Detail("table", TOMLPath.header(config.version.runscPath)),
         ]
         let state = config.handlerState
-        if let dropIn = config.dropInPath(configPath: layout.containerdConfig) {
-            details.append(Detail("drop-in", dropIn))
-            if !state.isAbsent {
-                return Result(
-                    .failed,
-                    "\(layout.containerdConfig) imports drop-ins but still has runsc entries "
-                        + "(containerd would let the drop-in replace them); run gvisor-node install",
-                    details: details)
-            }
-            guard let existing = try? HostFiles.readText(layout.onHost(dropIn)) else {
-                return Result(.failed, "\(dropIn) is missing: handler runsc is not registered", details: details)
-            }
-            guard config.dropInIsCurrent(existing) else {
-                return Result(
-                    .failed,
-                    "\(dropIn) is out of date with \(layout.containerdConfig) (its CRI section or runsc "
-                        + "table differs); run gvisor-node install", details: details)
-            }
-            return Result(.ok, "registered in \(dropIn) (config \(config.version))", details: details)
+        // The handler belongs in config.toml (see NodeInstaller.planInstall); a drop-in of an older gvisor-node
+        // repeats the CRI section and overrides what gardener-node-agent later sets in config.toml.
+        let legacy = NodeInstaller.legacyDropIns(layout: layout, config: config).filter {
+            HostFiles.exists(layout.onHost($0))
+        }
+        if !legacy.isEmpty {
+            details.append(Detail("drop-in", legacy.joined(separator: ", ")))
+            return Result(
+                .failed,
+                "\(legacy.joined(separator: ", ")) (an older gvisor-node's drop-in) overrides the CRI section of "
+                    + "\(layout.containerdConfig); run gvisor-node install", details: details)
         }
         if !state.staleEntries.isEmpty {
             details.append(Detail("stale", state.staleEntries.joined(separator: "; ")))

@@ -135,50 +135,44 @@ public struct NodeInstaller: Sendable {
                         what: "runsc.toml", needsRestart: true)))
         }
 
-        // containerd: a drop-in when config.toml imports one, else config.toml itself.
+        // containerd: the handler always lives in config.toml, also when it imports drop-ins. gardener-node-agent
+        // owns config.toml but edits it in place (`ensureContainerdConfiguration`: decode, set its own keys, encode;
+        // other keys, runsc's tables included, stay), so its later changes take effect directly. A drop-in would
+        // have to repeat the whole CRI section (containerd replaces an imported plugin section whole) and that copy
+        // would override node-agent's next change until this installer ran again. Drop-ins an older gvisor-node
+        // wrote are removed.
         let config = try loadContainerdConfig()
-        let defaultDropIn = HostFiles.parent(of: layout.containerdConfig) + "/conf.d/" + ContainerdConfig.dropInName
-        if let dropIn = config.dropInPath(configPath: layout.containerdConfig) {
-            if let cleaned = try config.removingRunsc() {
-                operations.append(
-                    .write(
-                        path: layout.containerdConfig, bytes: Array(cleaned.utf8), mode: configMode,
-                        change: Change(
-                            path: layout.containerdConfig, action: .updated,
-                            what: "containerd config: runsc entries moved to the drop-in", needsRestart: true)))
-            }
-            let text = try config.dropIn()
-            let existing = try HostFiles.read(layout.onHost(dropIn))
-            if existing != Array(text.utf8) {
-                operations.append(
-                    .write(
-                        path: dropIn, bytes: Array(text.utf8), mode: 0o644,
-                        change: Change(
-                            path: dropIn, action: existing == nil ? .installed : .updated,
-                            what: "containerd drop-in with handler runsc", needsRestart: true)))
-            }
-        } else {
-            if let registered = try config.registeringRunsc() {
-                let state = config.handlerState
-                operations.append(
-                    .write(
-                        path: layout.containerdConfig, bytes: Array(registered.utf8), mode: configMode,
-                        change: Change(
-                            path: layout.containerdConfig, action: .updated,
-                            what: state.isAbsent
-                                ? "containerd config: handler runsc registered"
-                                : "containerd config: handler runsc repaired", needsRestart: true)))
-            }
-            if HostFiles.exists(layout.onHost(defaultDropIn)) {
-                operations.append(
-                    .remove(
-                        path: defaultDropIn,
-                        change: Change(
-                            path: defaultDropIn, action: .removed,
-                            what: "containerd drop-in no longer imported", needsRestart: true)))
-            }
+        if let registered = try config.registeringRunsc() {
+            let state = config.handlerState
+            operations.append(
+                .write(
+                    path: layout.containerdConfig, bytes: Array(registered.utf8), mode: configMode,
+                    change: Change(
+                        path: layout.containerdConfig, action: .updated,
+                        what: state.isAbsent
+                            ? "containerd config: handler runsc registered"
+                            : "containerd config: handler runsc repaired", needsRestart: true)))
+        }
+        for dropIn in Self.legacyDropIns(layout: layout, config: config) where HostFiles.exists(layout.onHost(dropIn)) {
+            operations.append(
+                .remove(
+                    path: dropIn,
+                    change: Change(
+                        path: dropIn, action: .removed,
+                        what: "containerd drop-in of an older gvisor-node (the handler is in config.toml now)",
+                        needsRestart: true)))
         }
         return operations
+    }
+
+    /// Where older versions put the handler: `conf.d/gvisor-runsc.toml` beside config.toml, or wherever the
+    /// config's `imports` picked up that name.
+    static func legacyDropIns(layout: NodeLayout, config: ContainerdConfig) -> [String] {
+        var paths = [HostFiles.parent(of: layout.containerdConfig) + "/conf.d/" + ContainerdConfig.dropInName]
+        if let imported = config.dropInPath(configPath: layout.containerdConfig), !paths.contains(imported) {
+            paths.append(imported)
+        }
+        return paths
     }
 
     public func install() throws(InstallerError) -> Report {

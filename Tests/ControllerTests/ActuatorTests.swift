@@ -234,6 +234,17 @@ import Testing
                 "kind": "GVisorConfiguration", "configFlags": ["net-raw": true],
             ] as JSONValue, "configFlags.net-raw"
         ),
+    ])
+    /// Documents the Go extension's decoder refused too (wrong group, a boolean where a string belongs) fail the
+    /// shoot in either mode.
+    func badProviderConfigIsAConfigurationProblem(providerConfig: JSONValue, field: String) async throws {
+        for strict in [false, true] {
+            try await expectConfigurationProblem(providerConfig, field: field, strict: strict)
+        }
+    }
+
+    /// With `--strict-provider-config`, what the compatibility policy lets through with a warning fails instead.
+    @Test(arguments: [
         (
             [
                 "apiVersion": "gvisor.runtime.extensions.config.gardener.cloud/v1alpha1",
@@ -246,9 +257,19 @@ import Testing
                 "kind": "GVisorConfiguration", "configflags": ["debug": "true"],
             ] as JSONValue, "configflags"
         ),
+        (
+            [
+                "apiVersion": "gvisor.runtime.extensions.config.gardener.cloud/v1alpha1",
+                "kind": "GVisorConfiguration", "configFlags": ["net-raw": "yes"],
+            ] as JSONValue, "configFlags.net-raw"
+        ),
     ])
-    func badProviderConfigIsAConfigurationProblem(providerConfig: JSONValue, field: String) async throws {
-        let fixture = Fixture()
+    func strictModeRejectsWhatTheGoExtensionIgnored(providerConfig: JSONValue, field: String) async throws {
+        try await expectConfigurationProblem(providerConfig, field: field, strict: true)
+    }
+
+    func expectConfigurationProblem(_ providerConfig: JSONValue, field: String, strict: Bool) async throws {
+        let fixture = Fixture(strictProviderConfig: strict)
         try await fixture.create(Fixture.runtime(pool: "p", providerConfig: providerConfig))
         await #expect(throws: ControllerError.self) { try await fixture.reconcile("gvisor-p") }
 

@@ -13,14 +13,14 @@ struct Fixture {
 
     init(
         ignoreOperationAnnotation: Bool = false, deletionTimeout: Duration = .seconds(5),
-        testRepository: String? = nil
+        testRepository: String? = nil, strictProviderConfig: Bool = false
     ) {
         api = InMemoryAPI()
         let actuator = Actuator(
             api: api,
             options: Actuator.Options(
                 installerImage: Self.image, testRepository: testRepository, deletionTimeout: deletionTimeout,
-                pollInterval: .milliseconds(5)))
+                pollInterval: .milliseconds(5), strictProviderConfig: strictProviderConfig))
         reconciler = Reconciler(
             api: api, actuator: actuator,
             options: Reconciler.Options(ignoreOperationAnnotation: ignoreOperationAnnotation),

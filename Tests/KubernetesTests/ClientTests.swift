@@ -124,6 +124,37 @@ import Testing
         }
     }
 
+    /// `PATCH .../status` with `application/merge-patch+json` (what controller-runtime's `Status().Patch` with
+    /// `MergeFrom` sends): only `status` changes, fields the patch leaves out stay, null removes, and a
+    /// `metadata.resourceVersion` in the patch is a precondition.
+    @Test func statusMergePatch() async throws {
+        try await Self.withClient { server, client in
+            _ = try await client.create(Self.runtime("a"))
+            _ = try await server.store.patch(
+                ContainerRuntime.resourceType, namespace: Self.namespace, name: "a",
+                mergePatch: ["status": ["state": ["opaque": true], "observedGeneration": 1]], status: true)
+            let patched = try await client.patchStatus(
+                ContainerRuntime.self, namespace: Self.namespace, name: "a",
+                mergePatch: [
+                    "spec": ["binaryPath": "/ignored"], "status": ["observedGeneration": 2, "lastError": .null],
+                ])
+            #expect(patched.status?.observedGeneration == 2)
+            #expect(patched.spec.binaryPath == "/var/bin/containerruntimes")
+            let stored = try await server.store.get(
+                ContainerRuntime.resourceType, namespace: Self.namespace, name: "a")
+            #expect(stored.value(at: "status.state") == ["opaque": true])
+            await #expect(throws: KubernetesError.self) {
+                _ = try await client.patchStatus(
+                    ContainerRuntime.self, namespace: Self.namespace, name: "a",
+                    mergePatch: ["metadata": ["resourceVersion": "1"], "status": ["observedGeneration": 3]])
+            }
+            await #expect(throws: KubernetesError.self) {
+                _ = try await client.patchStatus(
+                    Secret.self, namespace: Self.namespace, name: "none", mergePatch: ["status": [:]])
+            }
+        }
+    }
+
     @Test func mergePatchDeleteAndFinalizers() async throws {
         try await Self.withClient { _, client in
             var runtime = Self.runtime("a")

@@ -148,13 +148,14 @@ final class FakeAPIServer: Sendable {
                 try await send(
                     out, 200,
                     try await store.update(route.type, namespace: route.namespace, object: object, status: status))
-            case (.PATCH, let name?, false):
+            case (.PATCH, let name?, let status):
                 guard head.headers["Content-Type"].first == "application/merge-patch+json" else {
                     throw KubernetesError(code: 415, reason: "UnsupportedMediaType", message: "only merge patches here")
                 }
                 try await send(
                     out, 200,
-                    try await store.patch(route.type, namespace: route.namespace, name: name, mergePatch: json()))
+                    try await store.patch(
+                        route.type, namespace: route.namespace, name: name, mergePatch: json(), status: status))
             case (.DELETE, let name?, false):
                 try await send(out, 200, try await store.delete(route.type, namespace: route.namespace, name: name))
             default:

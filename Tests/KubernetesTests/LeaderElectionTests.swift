@@ -56,4 +56,38 @@ import Testing
         try await waiting.value
         #expect(await b.isLeader)
     }
+
+    /// After an API outage longer than the renew deadline the lease still names this process: the error says
+    /// that renewing failed, instead of blaming another holder (which is this process itself).
+    @Test func renewDeadlinePassedBlamesTheOutageNotAnotherHolder() async throws {
+        try await ClientTests.withClient { server, client in
+            let a = LeaderElection(api: client, configuration: configuration("a"))
+            #expect(try await a.tryAcquireOrRenew())
+            await server.injectConflicts(1_000)  // every renewal is refused
+            do {
+                try await a.keepRenewing()
+                Issue.record("keepRenewing returned")
+            } catch let error as LeaderElection.LostLeadership {
+                #expect(error.description.contains("not renewed within the renew deadline"), "\(error)")
+                #expect(!error.description.contains("taken over"), "\(error)")
+            }
+            await server.injectConflicts(0)
+        }
+    }
+
+    @Test func aTakeOverNamesTheNewHolder() async throws {
+        let api = InMemoryAPI()
+        let a = LeaderElection(api: api, configuration: configuration("a"))
+        try await a.acquire()
+        try await api.modify(Lease.self, namespace: "garden", name: "runtime-gvisor-leader-election") {
+            $0.spec.holderIdentity = "b"
+            return true
+        }
+        do {
+            try await a.keepRenewing()
+            Issue.record("keepRenewing returned")
+        } catch let error as LeaderElection.LostLeadership {
+            #expect(error.description.hasSuffix("leadership lost: taken over by b"), "\(error)")
+        }
+    }
 }

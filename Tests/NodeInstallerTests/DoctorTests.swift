@@ -110,19 +110,22 @@ struct DoctorTests {
                 Doctor.Detail("stale", "plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runsc")))
     }
 
-    @Test func staleDropInIsNamed() async throws {
+    @Test func olderDropInIsNamed() async throws {
         let node = try Node(config: "v2-imports")
         defer { node.remove() }
         _ = try node.installer().install()
-        #expect(await Doctor.run([Doctor.containerdConfig], context: .init(layout: node.layout)).isReady)
-        let config = try #require(node.read("/etc/containerd/config.toml"))
-        try config.replacingOccurrences(of: "enable_cdi = true", with: "enable_cdi = false")
-            .write(toFile: node.host("/etc/containerd/config.toml"), atomically: true, encoding: .utf8)
+        let ready = await Doctor.run([Doctor.containerdConfig], context: .init(layout: node.layout))
+        #expect(ready.isReady)
+        #expect(ready.entries.first?.result.summary.contains("registered in /etc/containerd/config.toml") == true)
+        try FileManager.default.createDirectory(
+            atPath: node.host("/etc/containerd/conf.d"), withIntermediateDirectories: true)
+        try "[plugins.\"io.containerd.grpc.v1.cri\"]\n".write(
+            toFile: node.host("/etc/containerd/conf.d/gvisor-runsc.toml"), atomically: true, encoding: .utf8)
         let report = await Doctor.run([Doctor.containerdConfig], context: .init(layout: node.layout))
         #expect(
             report.reasons == [
-                "containerd handler runsc: /etc/containerd/conf.d/gvisor-runsc.toml is out of date with "
-                    + "/etc/containerd/config.toml (its CRI section or runsc table differs); run gvisor-node install"
+                "containerd handler runsc: /etc/containerd/conf.d/gvisor-runsc.toml (an older gvisor-node's drop-in) "
+                    + "overrides the CRI section of /etc/containerd/config.toml; run gvisor-node install"
             ])
     }
 

@@ -165,29 +165,55 @@ struct NodeInstallerTests {
         #expect(node.restartCount == 2)
     }
 
-    @Test func dropInWhenTheConfigImportsConfD() throws {
+    /// gardener-node-agent (`ensureContainerdConfiguration`) owns config.toml but edits it in place: it decodes
+    /// the file, sets its own keys and encodes it again, so runsc's tables stay. The handler therefore lives in
+    /// config.toml even when it imports conf.d: node-agent's later changes apply directly, and nothing here
+    /// rewrites them or restarts containerd for them.
+    @Test func handlerStaysInConfigTomlUnderNodeAgent() throws {
         let node = try Node(config: "v2-imports")
         defer { node.remove() }
-        let original = node.read("/etc/containerd/config.toml")
+        let original = try #require(node.read("/etc/containerd/config.toml"))
         let report = try node.installer().install()
-        #expect(report.changes.map(\.path).contains("/etc/containerd/conf.d/gvisor-runsc.toml"))
-        #expect(node.read("/etc/containerd/config.toml") == original, "config.toml is left alone")
-        #expect(node.read("/etc/containerd/conf.d/gvisor-runsc.toml") == (try fixture("v2-imports/dropin.toml")))
+        #expect(report.changes.map(\.path).contains("/etc/containerd/config.toml"))
+        #expect(!node.exists("/etc/containerd/conf.d/gvisor-runsc.toml"))
+        let installed = try #require(node.read("/etc/containerd/config.toml"))
+        #expect(installed.contains("[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runsc]"))
         #expect(try node.installer().install().changes.isEmpty)
+        let restarts = node.restartCount
 
-        // config.toml changes (gardener-node-agent re-renders it): the drop-in follows, one restart.
-        let edited = original!.replacingOccurrences(of: "enable_cdi = true", with: "enable_cdi = false")
+        // node-agent changes one of its settings in place (and restarts containerd itself): nothing to fight.
+        let edited = installed.replacingOccurrences(of: "enable_cdi = true", with: "enable_cdi = false")
         try edited.write(toFile: node.host("/etc/containerd/config.toml"), atomically: true, encoding: .utf8)
-        let followed = try node.installer().install()
-        #expect(
-            followed.changes.map(\.description) == [
-                "updated /etc/containerd/conf.d/gvisor-runsc.toml (containerd drop-in with handler runsc)"
-            ])
-        #expect(node.read("/etc/containerd/conf.d/gvisor-runsc.toml")?.contains("enable_cdi = false") == true)
+        let after = try node.installer().install()
+        #expect(after.changes.isEmpty)
+        #expect(!after.restarted)
+        #expect(node.restartCount == restarts)
+        #expect(node.read("/etc/containerd/config.toml") == edited)
 
         _ = try node.installer().uninstall()
+        #expect(
+            node.read("/etc/containerd/config.toml")
+                == original.replacingOccurrences(of: "enable_cdi = true", with: "enable_cdi = false"))
+    }
+
+    /// An older gvisor-node put the handler and a copy of the CRI section into conf.d/gvisor-runsc.toml; install
+    /// moves the handler back into config.toml and removes that drop-in, with one restart.
+    @Test func olderDropInIsReplacedByTheHandlerInConfigToml() throws {
+        let node = try Node(config: "v2-imports")
+        defer { node.remove() }
+        try FileManager.default.createDirectory(
+            atPath: node.host("/etc/containerd/conf.d"), withIntermediateDirectories: true)
+        try (try fixture("v2-imports/dropin.toml")).write(
+            toFile: node.host("/etc/containerd/conf.d/gvisor-runsc.toml"), atomically: true, encoding: .utf8)
+        let report = try node.installer().install()
+        #expect(
+            report.changes.map(\.description).contains(
+                "removed /etc/containerd/conf.d/gvisor-runsc.toml (containerd drop-in of an older gvisor-node "
+                    + "(the handler is in config.toml now))"))
         #expect(!node.exists("/etc/containerd/conf.d/gvisor-runsc.toml"))
-        #expect(node.restartCount == 3)
+        #expect(node.read("/etc/containerd/config.toml")?.contains("containerd.runtimes.runsc]") == true)
+        #expect(report.restarted)
+        #expect(node.restartCount == 1)
     }
 
     @Test func missingContentIsANamedErrorAndNothingIsWritten() throws {

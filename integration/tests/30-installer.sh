@@ -177,42 +177,56 @@ test_30_installer_end_to_end() {
   inst_expect_doctor 1 "runsc: /var/bin/containerruntimes/runsc is missing" || return 1
 }
 
-test_31_installer_drop_in_keeps_the_cri_section() {
+test_31_installer_under_node_agent_keeps_the_handler_in_config_toml() {
   local out
   [ -x "$INST_NODE_BIN" ] || { echo "gvisor-node binary $INST_NODE_BIN missing (run 'make release')"; return 1; }
-  # gardener-node-agent's shape: imports conf.d, and a CRI setting of its own that must survive.
+  # gardener-node-agent's shape: imports conf.d, and a CRI setting of its own that must survive. An older
+  # gvisor-node left a drop-in with runsc and a copy of the CRI section; install moves runsc back to config.toml.
   inst_setup 's#^imports = \[\]#imports = ["/etc/containerd/conf.d/*.toml"]#; s#max_container_log_line_size = 16384#max_container_log_line_size = 16385#'
   mkdir -p "$INST_HOST/etc/containerd/conf.d"
-  cp "$INST_HOST/etc/containerd/config.toml" "$INST_BASE/config.before"
+  printf '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runsc]\n  runtime_type = "io.containerd.runsc.v1"\n' \
+    >"$INST_HOST/etc/containerd/conf.d/gvisor-runsc.toml"
   inst_node install --extra-runsc-flag network=none || return 1
-  cmp -s "$INST_BASE/config.before" "$INST_HOST/etc/containerd/config.toml" ||
-    { echo "config.toml changed in drop-in mode"; return 1; }
-  [ -f "$INST_HOST/etc/containerd/conf.d/gvisor-runsc.toml" ] || { echo "no drop-in written"; return 1; }
-  # What containerd makes of config.toml plus the drop-in: runsc registered and the CRI setting kept.
+  [ ! -e "$INST_HOST/etc/containerd/conf.d/gvisor-runsc.toml" ] || { echo "older drop-in left"; return 1; }
+  grep -q 'containerd.runtimes.runsc]' "$INST_HOST/etc/containerd/config.toml" || { echo "runsc not in config.toml"; return 1; }
   out=$(containerd --config "$INST_BASE/run-config.toml" config dump 2>/dev/null)
   [[ $out == *'runtimes.runsc]'* ]] || { echo "merged config lacks runsc"; return 1; }
   grep -q "max_container_log_line_size = 16385" <<<"$out" ||
     { echo "merged config lost max_container_log_line_size = 16385"; return 1; }
   inst_import_images || return 1
-  out=$(inst_cri_run inst-cri-d 'echo via-drop-in') || { echo "CRI run failed: $out"; return 1; }
-  expect_eq "CRI output" "via-drop-in" "$out" || return 1
-  inst_expect_doctor 0 "registered in /etc/containerd/conf.d/gvisor-runsc.toml" || return 1
-  # Why a drop-in must repeat the section for 1.6/1.7: they replace a plugin's whole section with an imported
-  # one; 2.x merges imported plugin tables key by key (checked here with each version's own `config dump`).
+  out=$(inst_cri_run inst-cri-d 'echo via-config-toml') || { echo "CRI run failed: $out"; return 1; }
+  expect_eq "CRI output" "via-config-toml" "$out" || return 1
+  inst_expect_doctor 0 "registered in /etc/containerd/config.toml" || return 1
+  # node-agent changes its setting in config.toml in place (runsc's tables stay, as its decode/patch/encode keeps
+  # them): containerd sees the change at once, and the installer has nothing to undo.
+  sed -i 's#max_container_log_line_size = 16385#max_container_log_line_size = 16386#' "$INST_HOST/etc/containerd/config.toml"
+  "$INST_BASE/restart.sh" || return 1
+  local restarts
+  restarts=$(wc -l <"$INST_BASE/restarts")
+  out=$(inst_node install --extra-runsc-flag network=none) || return 1
+  expect_eq "restarts after node-agent's change" "$restarts" "$(wc -l <"$INST_BASE/restarts")" || return 1
+  out=$(containerd --config "$INST_BASE/run-config.toml" config dump 2>/dev/null)
+  grep -q "max_container_log_line_size = 16386" <<<"$out" || { echo "node-agent's change did not take effect"; return 1; }
+  [[ $out == *'runtimes.runsc]'* ]] || { echo "runsc lost after node-agent's change"; return 1; }
+  # Why not a drop-in: containerd 1.6 and 1.7 replace a plugin's whole section with an imported one, so a drop-in
+  # would have to carry a copy of the CRI section, which goes stale when node-agent edits config.toml; 2.x merges
+  # imported plugin tables key by key (each version's own `config dump`).
   local plugin='io.containerd.grpc.v1.cri' version=2
   harness_containerd_at_least 2 0 && plugin='io.containerd.cri.v1.runtime' version=3
   printf 'version = %s\n[plugins."%s".containerd.runtimes.runsc]\n  runtime_type = "io.containerd.runsc.v1"\n' \
     "$version" "$plugin" >"$INST_BASE/run-conf.d/gvisor-runsc.toml"
   out=$(containerd --config "$INST_BASE/run-config.toml" config dump 2>/dev/null)
   if harness_containerd_at_least 2 0; then
-    grep -q "max_container_log_line_size = 16385" <<<"$out" ||
+    grep -q "max_container_log_line_size = 16386" <<<"$out" ||
       { echo "containerd 2.x dropped the main CRI setting beside a runsc-only drop-in (merge semantics changed?)"; return 1; }
   else
-    grep -q "max_container_log_line_size = 16385" <<<"$out" &&
+    grep -q "max_container_log_line_size = 16386" <<<"$out" &&
       { echo "containerd kept the main CRI section beside a runsc-only drop-in (merge semantics changed?)"; return 1; }
   fi
+  rm -f "$INST_BASE/run-conf.d/gvisor-runsc.toml"
   inst_node uninstall || return 1
-  [ ! -e "$INST_HOST/etc/containerd/conf.d/gvisor-runsc.toml" ] || { echo "drop-in left after uninstall"; return 1; }
+  grep -q 'runtimes.runsc' "$INST_HOST/etc/containerd/config.toml" && { echo "runsc left after uninstall"; return 1; }
+  return 0
 }
 
 test_32_installer_bad_inputs_write_nothing() {
@@ -237,7 +251,8 @@ test_33_installation_image_installs_a_host_root() {
   local out
   [ -x "$INST_NODE_BIN" ] || { echo "gvisor-node binary $INST_NODE_BIN missing (run 'make release')"; return 1; }
   inst_setup
-  RUNSC_BIN=$(command -v runsc) SHIM_BIN=$INST_SHIM_BIN GVISOR_NODE_BIN=$INST_NODE_BIN ../scripts/build-images.sh "$INST_BASE/images" test installation \
+  REGISTRY=localhost RUNSC_BIN=$(command -v runsc) SHIM_BIN=$INST_SHIM_BIN GVISOR_NODE_BIN=$INST_NODE_BIN \
+    ../scripts/build-images.sh "$INST_BASE/images" test installation \
     >/dev/null || return 1
   hctr images import "$INST_BASE/images/gvisor-installation.tar" >/dev/null || return 1
   # The DaemonSet's view: the host's / at /var/host; the image's own content and gvisor-node, run by runc.
