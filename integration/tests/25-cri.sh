@@ -20,7 +20,7 @@ test_26_cri_container_over_its_memory_is_oomkilled() {
 
 # Issue 17: dev.gvisor.spec.cgroup-parent from a pod is refused, and under a systemd-style cgroup parent the
 # sandbox runs inside the pod slice.
-test_28_cri_untrusted_pod_annotations_and_systemd_pod_slices() {
+test_23_cri_untrusted_pod_annotations_and_systemd_pod_slices() {
   cri_pods untrusted
 }
 
