@@ -8,13 +8,7 @@ import SwiftProtobuf
 public enum StartInput {
     /// The runtime options `Any`, from either form; nil when stdin holds neither.
     public static func runtimeOptions(_ stdin: [UInt8]) -> Google_Protobuf_Any? {
-        guard !stdin.isEmpty else { return nil }
-        if let any = try? Google_Protobuf_Any(serializedBytes: stdin), isRuntimeOptions(any) { return any }
-        // A BootstrapParams read as an Any has the instance id as its type URL, so the check above refuses it.
-        guard let params = try? Containerd_Runtime_Bootstrap_V1_BootstrapParams(serializedBytes: stdin) else {
-            return nil
-        }
-        return params.extensions.map(\.value).first(where: isRuntimeOptions)
+        firstOptions(in: stdin, where: isRuntimeOptions)
     }
 
     /// The options' `config_path` (runsc.toml), when containerd sent one.
@@ -28,12 +22,20 @@ public enum StartInput {
     /// The options `Any` of any type the shim accepts (gVisor's and the two runc types, ``RuntimeOptions``), from
     /// either form; nil when stdin holds none.
     public static func anyOptions(_ stdin: [UInt8]) -> Google_Protobuf_Any? {
+        firstOptions(in: stdin, where: isAcceptedOptions)
+    }
+
+    /// The bare `Any` when it matches, else the first matching `BootstrapParams` extension.
+    private static func firstOptions(
+        in stdin: [UInt8], where matches: (Google_Protobuf_Any) -> Bool
+    ) -> Google_Protobuf_Any? {
         guard !stdin.isEmpty else { return nil }
-        if let any = try? Google_Protobuf_Any(serializedBytes: stdin), isAcceptedOptions(any) { return any }
+        if let any = try? Google_Protobuf_Any(serializedBytes: stdin), matches(any) { return any }
+        // A BootstrapParams read as an Any has the instance id as its type URL, so `matches` refuses it.
         guard let params = try? Containerd_Runtime_Bootstrap_V1_BootstrapParams(serializedBytes: stdin) else {
             return nil
         }
-        return params.extensions.map(\.value).first(where: isAcceptedOptions)
+        return params.extensions.map(\.value).first(where: matches)
     }
 
     /// gVisor's options type (`runtimeoptions.v1.Options`), the one that names runsc.toml.
