@@ -49,10 +49,14 @@ let package = Package(
         // containerd shim API messages (generated, `make protos`) and the Task service glue.
         .target(
             name: "ShimAPI", dependencies: ["TTRPC", protobuf], exclude: ["Protos"], swiftSettings: strict),
+        // Host OS calls shared by every library: whole-file reads, atomic writes, directory listing, stat checks.
+        .target(name: "HostOS", swiftSettings: strict),
+
         // GVisorConfiguration, runsc.toml, flag allow-list and validation.
         .target(
             name: "GVisorConfig",
             dependencies: [
+                "HostOS",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -66,14 +70,14 @@ let package = Package(
         .target(name: "Checksum", swiftSettings: strict),
         // OCI documents as data: a schema-free JSON value that rewrites keep whole.
         .target(name: "OCI", swiftSettings: strict),
-        .target(name: "NVProxy", dependencies: ["OCI", "Runsc"], swiftSettings: strict),
+        .target(name: "NVProxy", dependencies: ["HostOS", "OCI", "Runsc"], swiftSettings: strict),
 
         // The shim: binary lifecycle (start/delete/daemon), task service, processes, IO, reaper, events.
         .target(
             name: "Shim",
             dependencies: [
                 "CShim", "ShimAPI", "TTRPC", "Runsc", "GVisorConfig", "NVProxy", "OCI", "Hardening", "Checksum",
-                protobuf,
+                "HostOS", protobuf,
             ] + nio,
             swiftSettings: strict),
         // C bridges for Linux calls Swift's Glibc module lacks (prctl, ...).
@@ -82,7 +86,9 @@ let package = Package(
         // gvisor-node's work: binaries, containerd config (v1-4), runsc.toml, restarts, the doctor's checks.
         .target(
             name: "NodeInstaller",
-            dependencies: ["GVisorConfig", "Hardening", "NVProxy", .product(name: "TOMLKit", package: "TOMLKit")],
+            dependencies: [
+                "GVisorConfig", "Hardening", "HostOS", "NVProxy", .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
             swiftSettings: strict),
         // Hardening: libcap capability sets, the shim's seccomp self-confinement, OCI seccomp profile
         // checks. libseccomp and libcap come through module maps and are linked from their static
@@ -90,14 +96,14 @@ let package = Package(
         .systemLibrary(name: "CSeccomp", path: "Sources/CSeccomp"),
         .systemLibrary(name: "CCap", path: "Sources/CCap"),
         .target(
-            name: "Hardening", dependencies: ["CSeccomp", "CCap", "OCI"], swiftSettings: strict,
+            name: "Hardening", dependencies: ["CSeccomp", "CCap", "HostOS", "OCI"], swiftSettings: strict,
             linkerSettings: [.linkedLibrary(":libseccomp.a"), .linkedLibrary(":libcap.a")]),
 
         .executableTarget(name: "containerd-shim-runsc-v1", dependencies: ["Shim"], swiftSettings: strict),
         .executableTarget(
             name: "gvisor-node",
             dependencies: [
-                "GVisorConfig", "NodeInstaller",
+                "GVisorConfig", "HostOS", "NodeInstaller",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -134,11 +140,13 @@ let package = Package(
             ] + nio,
             swiftSettings: strict),
         .testTarget(name: "ShimAPITests", dependencies: ["ShimAPI", "TTRPC"] + nio, swiftSettings: strict),
-        .testTarget(name: "GVisorConfigTests", dependencies: ["GVisorConfig"], swiftSettings: strict),
+        .testTarget(name: "HostOSTests", dependencies: ["HostOS"], swiftSettings: strict),
+        .testTarget(name: "GVisorConfigTests", dependencies: ["GVisorConfig", "HostOS"], swiftSettings: strict),
         .testTarget(
             name: "ShimTests",
-            dependencies: ["Shim", "ShimAPI", "TTRPC", "GVisorConfig", "NVProxy", "OCI", "Runsc", "Checksum", protobuf]
-                + nio,
+            dependencies: [
+                "Shim", "ShimAPI", "TTRPC", "GVisorConfig", "HostOS", "NVProxy", "OCI", "Runsc", "Checksum", protobuf,
+            ] + nio,
             swiftSettings: strict),
         .testTarget(name: "RunscTests", dependencies: ["Runsc"], swiftSettings: strict),
         .testTarget(

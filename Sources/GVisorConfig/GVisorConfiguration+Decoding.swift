@@ -1,3 +1,4 @@
+import HostOS
 import Yams
 
 extension GVisorConfiguration {
@@ -24,7 +25,7 @@ extension GVisorConfiguration {
         let name = path == "-" ? "standard input" : path
         let bytes: [UInt8]
         do {
-            bytes = try ConfigFile.readBytes(path)
+            bytes = try HostFile.read(path)
         } catch {
             throw GVisorConfigurationError(.unreadableFile(error.reason), file: name)
         }

@@ -1,3 +1,4 @@
+import HostOS
 import TOMLKit
 
 extension RunscShimConfig {
@@ -37,7 +38,7 @@ extension RunscShimConfig {
 
     static func readBytes(_ path: String) throws(RunscTOMLError) -> [UInt8] {
         do {
-            return try ConfigFile.readBytes(path)
+            return try HostFile.read(path)
         } catch {
             throw RunscTOMLError(.unreadableFile(error.reason), file: path)
         }

@@ -1,5 +1,6 @@
 import CSeccomp
 import Glibc
+import HostOS
 
 /// The shim's own seccomp filter: an allow-list (``allowedSyscalls``, measured), loaded at daemon start and
 /// inherited by every runsc process the shim starts (sandbox, gofer, CLI calls) and by their children.
@@ -120,16 +121,9 @@ public enum SelfConfinement {
     /// The calling process's seccomp mode from `/proc/self/status` (0 off, 1 strict, 2 filter).
     public static func currentMode(pid: Int32 = 0) -> Int? {
         let path = pid == 0 ? "/proc/self/status" : "/proc/\(pid)/status"
-        guard let file = fopen(path, "r") else { return nil }
-        defer { fclose(file) }
-        var line: UnsafeMutablePointer<CChar>?
-        var capacity = 0
-        defer { free(line) }
-        while getline(&line, &capacity, file) > 0 {
-            let text = String(cString: line!)
-            if text.hasPrefix("Seccomp:") {
-                return Int(text.dropFirst("Seccomp:".count).trimmingCharacters(in: " \t\n"))
-            }
+        guard let status = HostFile.readText(path) else { return nil }
+        for line in status.split(separator: "\n") where line.hasPrefix("Seccomp:") {
+            return Int(line.dropFirst("Seccomp:".count).trimmingCharacters(in: " \t"))
         }
         return nil
     }

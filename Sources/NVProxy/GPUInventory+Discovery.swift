@@ -1,4 +1,4 @@
-import Glibc
+import HostOS
 
 extension GPUInventory {
     /// Looks at the host: NVIDIA nodes under the device root (major 195, `nvidia-uvm` with the major
@@ -10,18 +10,18 @@ extension GPUInventory {
     public static func discover(on host: NVProxyHost = NVProxyHost()) -> GPUInventory {
         var inventory = GPUInventory(host: host)
         let devicesFile = "\(host.procRoot)/devices"
-        if let text = HostFiles.readText(devicesFile) {
+        if let text = HostFile.readText(devicesFile) {
             inventory.uvmMajor = characterMajors(inProcDevices: text)["nvidia-uvm"]
         }
         inventory.readDriverVersion()
         var info = inventory.readGPUInformation()
 
-        for name in HostFiles.list(host.deviceRoot) ?? [] where name.hasPrefix("nvidia") {
+        for name in (try? Directory.entries(host.deviceRoot)) ?? [] where name.hasPrefix("nvidia") {
             let hostPath = "\(host.deviceRoot)/\(name)"
-            guard let status = HostFiles.status(hostPath) else { continue }
-            if HostFiles.isDirectory(status) {
+            guard let status = FileSystem.status(hostPath) else { continue }
+            if status.kind == .directory {
                 // nvidia-caps/ (MIG capabilities), nvidia-caps-imex-channels/: never passed through.
-                for child in HostFiles.list(hostPath) ?? [] {
+                for child in (try? Directory.entries(hostPath)) ?? [] {
                     if let node = node(at: "\(hostPath)/\(child)", containerPath: "/dev/\(name)/\(child)") {
                         inventory.unsupported.append(node)
                     }
@@ -101,7 +101,7 @@ extension GPUInventory {
 
     private mutating func readDriverVersion() {
         let procFile = "\(host.procRoot)/driver/nvidia/version"
-        if let text = HostFiles.readText(procFile) {
+        if let text = HostFile.readText(procFile) {
             if let version = NVIDIADriverVersion.parseProcVersion(text) {
                 driverVersion = version
                 driverVersionSource = procFile
@@ -110,7 +110,7 @@ extension GPUInventory {
             problems.append("\(procFile) has no \"NVRM version:\" line with a driver version")
         }
         let sysFile = "\(host.sysRoot)/module/nvidia/version"
-        if let text = HostFiles.readText(sysFile) {
+        if let text = HostFile.readText(sysFile) {
             let trimmed = Text.trimmed(text)
             if let version = NVIDIADriverVersion(trimmed) {
                 driverVersion = version
@@ -131,9 +131,9 @@ extension GPUInventory {
     private mutating func readGPUInformation() -> [UInt32: GPUFacts] {
         let directory = "\(host.procRoot)/driver/nvidia/gpus"
         var facts: [UInt32: GPUFacts] = [:]
-        for bus in HostFiles.list(directory) ?? [] {
+        for bus in (try? Directory.entries(directory)) ?? [] {
             let file = "\(directory)/\(bus)/information"
-            guard let text = HostFiles.readText(file) else { continue }
+            guard let text = HostFile.readText(file) else { continue }
             var fields: [String: String] = [:]
             for line in text.split(separator: "\n") {
                 guard let colon = line.firstIndex(of: ":") else { continue }
@@ -152,10 +152,10 @@ extension GPUInventory {
 
     /// A character device's numbers, mode and owner; nil for anything else.
     private static func node(at hostPath: String, containerPath: String) -> NVIDIADevice? {
-        guard let status = HostFiles.status(hostPath), HostFiles.isCharacterDevice(status) else { return nil }
+        guard let status = FileSystem.status(hostPath), status.kind == .characterDevice else { return nil }
         return NVIDIADevice(
             kind: .unsupported, containerPath: containerPath, hostPath: hostPath,
-            major: HostFiles.major(status.st_rdev), minor: HostFiles.minor(status.st_rdev),
-            fileMode: UInt32(status.st_mode & 0o7777), uid: status.st_uid, gid: status.st_gid)
+            major: status.deviceMajor, minor: status.deviceMinor, fileMode: UInt32(status.permissions),
+            uid: status.owner, gid: status.group)
     }
 }

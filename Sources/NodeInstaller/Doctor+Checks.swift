@@ -1,4 +1,5 @@
 import GVisorConfig
+import HostOS
 
 #if canImport(Glibc)
     import Glibc
@@ -19,8 +20,10 @@ extension Doctor {
     static func binary(_ context: Context, name: String, versionArguments: [String]) -> Result {
         let hostPath = context.layout.binDirectory + "/" + name
         let path = context.layout.onHost(hostPath)
-        guard HostFiles.exists(path) else { return Result(.failed, "\(hostPath) is missing (run gvisor-node install)") }
-        guard HostFiles.isExecutableFile(path) else { return Result(.failed, "\(hostPath) is not an executable file") }
+        guard FileSystem.exists(path) else {
+            return Result(.failed, "\(hostPath) is missing (run gvisor-node install)")
+        }
+        guard FileSystem.isExecutableFile(path) else { return Result(.failed, "\(hostPath) is not an executable file") }
         let probe = Subprocess.run([path] + versionArguments, timeoutSeconds: 20)
         guard probe.succeeded else {
             return Result(
@@ -54,7 +57,7 @@ extension Doctor {
         // The handler belongs in config.toml (see NodeInstaller.planInstall); a drop-in of an older gvisor-node
         // repeats the CRI section and overrides what gardener-node-agent later sets in config.toml.
         let legacy = NodeInstaller.legacyDropIns(layout: layout, config: config).filter {
-            HostFiles.exists(layout.onHost($0))
+            FileSystem.exists(layout.onHost($0))
         }
         if !legacy.isEmpty {
             details.append(Detail("drop-in", legacy.joined(separator: ", ")))
@@ -144,7 +147,7 @@ extension Doctor {
 
     static func kvmState(_ context: Context) -> KVMState {
         let candidates = [context.layout.onHost("/dev/kvm"), "/dev/kvm"]
-        guard let path = candidates.first(where: HostFiles.exists) else {
+        guard let path = candidates.first(where: FileSystem.exists) else {
             return KVMState(usable: false, description: "/dev/kvm is absent")
         }
         var info = stat()

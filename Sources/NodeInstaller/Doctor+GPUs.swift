@@ -1,3 +1,4 @@
+import HostOS
 import NVProxy
 
 extension Doctor {
@@ -6,8 +7,8 @@ extension Doctor {
     public static let gpus = Check(id: "gpus", title: "GPUs and nvproxy") { context in
         let settings = NVProxySettings(runscConfig: installedRunscConfig(context))
         let host =
-            HostFiles.isDirectory(context.layout.onHost("/proc/driver"))
-                || HostFiles.exists(context.layout.onHost("/dev"))
+            FileSystem.isDirectory(context.layout.onHost("/proc/driver"))
+                || FileSystem.exists(context.layout.onHost("/dev"))
             ? NVProxyHost(hostRoot: context.layout.hostRoot) : NVProxyHost()
         let inventory = GPUInventory.discover(on: host)
         var details = [

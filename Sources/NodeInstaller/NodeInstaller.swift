@@ -1,4 +1,5 @@
 import GVisorConfig
+import HostOS
 
 #if canImport(Glibc)
     import Glibc
@@ -99,7 +100,7 @@ public struct NodeInstaller: Sendable {
         // Binaries: all content must be there before anything is written.
         for name in layout.binaries {
             let source = layout.content + "/" + name
-            guard HostFiles.isExecutableFile(source) || HostFiles.exists(source) else {
+            guard FileSystem.isExecutableFile(source) || FileSystem.exists(source) else {
                 throw .contentMissing(path: source, what: name)
             }
             guard let bytes = try HostFiles.read(source) else { throw .contentMissing(path: source, what: name) }
@@ -153,7 +154,8 @@ public struct NodeInstaller: Sendable {
                             ? "containerd config: handler runsc registered"
                             : "containerd config: handler runsc repaired", needsRestart: true)))
         }
-        for dropIn in Self.legacyDropIns(layout: layout, config: config) where HostFiles.exists(layout.onHost(dropIn)) {
+        for dropIn in Self.legacyDropIns(layout: layout, config: config) where FileSystem.exists(layout.onHost(dropIn))
+        {
             operations.append(
                 .remove(
                     path: dropIn,
@@ -168,7 +170,7 @@ public struct NodeInstaller: Sendable {
     /// Where older versions put the handler: `conf.d/gvisor-runsc.toml` beside config.toml, or wherever the
     /// config's `imports` picked up that name.
     static func legacyDropIns(layout: NodeLayout, config: ContainerdConfig) -> [String] {
-        var paths = [HostFiles.parent(of: layout.containerdConfig) + "/conf.d/" + ContainerdConfig.dropInName]
+        var paths = [FileSystem.parent(of: layout.containerdConfig) + "/conf.d/" + ContainerdConfig.dropInName]
         if let imported = config.dropInPath(configPath: layout.containerdConfig), !paths.contains(imported) {
             paths.append(imported)
         }
@@ -184,8 +186,8 @@ public struct NodeInstaller: Sendable {
     public func planUninstall() throws(InstallerError) -> [Operation] {
         var operations: [Operation] = []
         let configFile = layout.onHost(layout.containerdConfig)
-        var dropIns = [HostFiles.parent(of: layout.containerdConfig) + "/conf.d/" + ContainerdConfig.dropInName]
-        if HostFiles.exists(configFile) {
+        var dropIns = [FileSystem.parent(of: layout.containerdConfig) + "/conf.d/" + ContainerdConfig.dropInName]
+        if FileSystem.exists(configFile) {
             let config = try loadContainerdConfig()
             if let cleaned = try config.removingRunsc() {
                 operations.append(
@@ -199,13 +201,13 @@ public struct NodeInstaller: Sendable {
                 dropIns.append(dropIn)
             }
         }
-        for dropIn in dropIns where HostFiles.exists(layout.onHost(dropIn)) {
+        for dropIn in dropIns where FileSystem.exists(layout.onHost(dropIn)) {
             operations.append(
                 .remove(
                     path: dropIn,
                     change: Change(path: dropIn, action: .removed, what: "containerd drop-in", needsRestart: true)))
         }
-        if HostFiles.exists(layout.onHost(layout.runscTOML)) {
+        if FileSystem.exists(layout.onHost(layout.runscTOML)) {
             operations.append(
                 .remove(
                     path: layout.runscTOML,
@@ -213,7 +215,7 @@ public struct NodeInstaller: Sendable {
         }
         for name in layout.binaries {
             let path = layout.binDirectory + "/" + name
-            if HostFiles.exists(layout.onHost(path)) {
+            if FileSystem.exists(layout.onHost(path)) {
                 operations.append(
                     .remove(path: path, change: Change(path: path, action: .removed, what: name, needsRestart: false)))
             }
@@ -231,7 +233,7 @@ public struct NodeInstaller: Sendable {
 
     public func uninstall() throws(InstallerError) -> Report {
         let report = try apply(try planUninstall())
-        HostFiles.removeDirectoryIfEmpty(layout.onHost(layout.binDirectory + "/" + NodeLayout.helperDirectory))
+        FileSystem.removeDirectoryIfEmpty(layout.onHost(layout.binDirectory + "/" + NodeLayout.helperDirectory))
         return report
     }
 
@@ -273,14 +275,14 @@ public struct NodeInstaller: Sendable {
         return try ContainerdConfig(text: text, path: file)
     }
 
-    private var configMode: mode_t { HostFiles.mode(layout.onHost(layout.containerdConfig)) ?? 0o644 }
+    private var configMode: mode_t { FileSystem.status(layout.onHost(layout.containerdConfig))?.permissions ?? 0o644 }
 
     private func plan(binary bytes: [UInt8], named name: String, at path: String, into operations: inout [Operation])
         throws(InstallerError)
     {
         let target = layout.onHost(path)
         let existing = try HostFiles.read(target)
-        if existing == bytes && HostFiles.mode(target) == 0o755 { return }
+        if existing == bytes && FileSystem.status(target)?.permissions == 0o755 { return }
         operations.append(
             .write(
                 path: path, bytes: bytes, mode: 0o755,

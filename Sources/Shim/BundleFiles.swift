@@ -1,8 +1,8 @@
-import GVisorConfig
 import Glibc
+import HostOS
 
 /// Files in the bundle directory that containerd and the shim exchange (`address`, `shim.pid`,
-/// `config.json`, ...). Writes are atomic (GVisorConfig's `ConfigFile`: temp file + rename)
+/// `config.json`, ...). Writes are atomic (HostOS: temp file + fsync + rename)
 /// because containerd may read them at any moment, and a torn `address` file strands a container.
 struct BundleFiles {
     let directory: String
@@ -10,10 +10,10 @@ struct BundleFiles {
     func path(_ name: String) -> String { "\(directory)/\(name)" }
 
     func write(_ name: String, _ contents: String, mode: mode_t = 0o644) throws {
-        try ConfigFile.writeAtomically(contents, to: path(name), mode: mode)
+        try HostFile.writeAtomically(contents, to: path(name), mode: mode)
     }
 
-    func read(_ name: String) -> [UInt8]? { readFile(path(name)) }
+    func read(_ name: String) -> [UInt8]? { try? HostFile.read(path(name)) }
 
     /// An exec's files in the bundle: `exec.<id>.process.json`, `exec.<id>.pid`, `exec.<id>.internal-pid`.
     ///
@@ -32,21 +32,4 @@ struct BundleFiles {
             internalPid = base + ".internal-pid"
         }
     }
-}
-
-/// The whole file, or nil when it cannot be read.
-func readFile(_ path: String) -> [UInt8]? { try? ConfigFile.readBytes(path) }
-
-/// The names in a directory, without `.` and `..`; nil (with `errno` set) when it cannot be opened.
-func directoryEntries(_ path: String) -> [String]? {
-    guard let directory = opendir(path) else { return nil }
-    defer { closedir(directory) }
-    var names: [String] = []
-    while let entry = readdir(directory) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-        }
-        if name != "." && name != ".." { names.append(name) }
-    }
-    return names
 }

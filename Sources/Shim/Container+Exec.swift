@@ -1,6 +1,7 @@
 import FoundationEssentials
 import GVisorConfig
 import Glibc
+import HostOS
 import NIOCore
 import OCI
 import Runsc
@@ -68,7 +69,7 @@ extension Container {
         let (specPath, pidFile, internalPidFile) = (files.processSpec, files.pid, files.internalPid)
         defer { for file in [specPath, pidFile, internalPidFile] { unlink(file) } }
         do {
-            try ConfigFile.writeAtomically(String(decoding: exec.spec, as: UTF8.self), to: specPath, mode: 0o600)
+            try HostFile.writeAtomically(exec.spec, to: specPath, mode: 0o600)
             let console = try exec.io.paths.terminal ? consoleSocket() : nil
             defer { console?.close() }
             let options = ExecOptions(

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Glibc
+import HostOS
 
 /// runc fails Create when the process's executable is missing (libcontainer looks `args[0]` up before it waits
 /// for Start); `runsc create` succeeds and the container only fails at Start. This check gives Create runc's
@@ -45,7 +46,7 @@ struct ExecutableCheck {
 
     /// The bundle's config.json, with its root resolved against the bundle; nil when it cannot be read.
     init?(bundle: String) {
-        guard let bytes = readFile("\(bundle)/config.json"),
+        guard let bytes = try? HostFile.read("\(bundle)/config.json"),
             let spec = try? JSONDecoder().decode(Spec.self, from: Data(bytes))
         else { return nil }
         let path = spec.root?.path.flatMap { $0.isEmpty ? nil : $0 } ?? "rootfs"

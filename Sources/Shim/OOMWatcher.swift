@@ -1,5 +1,6 @@
 import CShim
 import Glibc
+import HostOS
 import Synchronization
 
 /// Watches the memory cgroups of this shim's sandboxes for OOM kills.
@@ -21,7 +22,7 @@ final class OOMWatcher: Sendable {
         /// The `oom_kill` counter (v1: `memory.oom_control`, v2: `memory.events`), or nil if unreadable.
         func oomKills() -> UInt64? {
             let file = version == .v1 ? "memory.oom_control" : "memory.events"
-            guard let bytes = readFile("\(directory)/\(file)") else { return nil }
+            guard let bytes = try? HostFile.read("\(directory)/\(file)") else { return nil }
             return Self.counter("oom_kill", in: String(decoding: bytes, as: UTF8.self))
         }
 
@@ -35,8 +36,8 @@ final class OOMWatcher: Sendable {
 
         /// The memory cgroup of `pid`, from `/proc/<pid>/cgroup` and the mount table.
         static func of(pid: pid_t, procRoot: String = "/proc") -> Cgroup? {
-            guard let bytes = readFile("\(procRoot)/\(pid)/cgroup"),
-                let mounts = readFile("\(procRoot)/self/mountinfo")
+            guard let bytes = try? HostFile.read("\(procRoot)/\(pid)/cgroup"),
+                let mounts = try? HostFile.read("\(procRoot)/self/mountinfo")
             else { return nil }
             return resolve(
                 cgroupFile: String(decoding: bytes, as: UTF8.self),

@@ -1,4 +1,5 @@
 import Glibc
+import HostOS
 import OCI
 
 /// The changes gVisor's Go shim makes to a CRI container's `config.json` before `runsc create`, so that
@@ -174,7 +175,7 @@ public struct PodSpecRewrite: Sendable {
     func emptyDirType(_ volume: String, path: String, annotations: [String: JSONValue]) -> String? {
         guard path.contains("/\(Self.emptyDirPlugin)/") else { return nil }
         let force = annotations["\(Self.emptyDirPrefix)\(volume).force-shared"]?.stringValue == "true"
-        return force || !(directoryEntries(path) ?? []).isEmpty ? "bind" : "tmpfs"
+        return force || !((try? Directory.entries(path)) ?? []).isEmpty ? "bind" : "tmpfs"
     }
 
     /// The pod UID from the sandbox's log directory, which the kubelet names `<namespace>_<name>_<uid>`
@@ -191,10 +192,9 @@ public struct PodSpecRewrite: Sendable {
     func volumePath(_ volume: String, uid: String) throws(Failure) -> String {
         let volumes = "\(kubeletPodsDirectory)/\(uid)/volumes"
         var matches: [String] = []
-        for plugin in directoryEntries(volumes) ?? [] {
+        for plugin in (try? Directory.entries(volumes)) ?? [] {
             let candidate = "\(volumes)/\(plugin)/\(volume)"
-            var info = stat()
-            if stat(candidate, &info) == 0, info.st_mode & S_IFMT == S_IFDIR { matches.append(candidate) }
+            if FileSystem.isDirectory(candidate) { matches.append(candidate) }
         }
         guard matches.count == 1 else {
             let found =

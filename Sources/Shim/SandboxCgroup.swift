@@ -1,4 +1,5 @@
 import Glibc
+import HostOS
 import Runsc
 
 /// The host cgroup of a sandbox process, read and written directly: for Stats when runsc cannot answer (runsc
@@ -15,7 +16,7 @@ struct SandboxCgroup: Sendable, Equatable {
 
     /// The cgroups of `pid`, or nil when its `/proc/<pid>/cgroup` cannot be read (the process is gone).
     init?(pid: pid_t, proc: String = "/proc", root: String = "/sys/fs/cgroup", unifiedHost: Bool) {
-        guard let bytes = readFile("\(proc)/\(pid)/cgroup") else { return nil }
+        guard let bytes = try? HostFile.read("\(proc)/\(pid)/cgroup") else { return nil }
         for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
             let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
             guard fields.count == 3 else { continue }
@@ -100,7 +101,7 @@ struct SandboxCgroup: Sendable, Equatable {
 
     // MARK: Files
 
-    private func readText(_ path: String) -> String { readFile(path).map { String(decoding: $0, as: UTF8.self) } ?? "" }
+    private func readText(_ path: String) -> String { HostFile.readText(path) ?? "" }
 
     /// A file holding one number; `max` (no limit) and a missing file read as 0, as runsc reports them.
     private func number(_ path: String) -> UInt64 {

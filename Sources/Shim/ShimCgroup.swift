@@ -1,4 +1,5 @@
 import Glibc
+import HostOS
 
 /// Moves the shim daemon into the cgroup the runtime options name (`ShimCgroup`), as runc-v2's `start` does:
 /// containerd's client sets it to account the shim to the pod rather than to containerd.
@@ -22,7 +23,7 @@ enum ShimCgroup {
         if unified {
             directories = ["\(root)/\(relative)"]
         } else {
-            directories = hierarchies(root).map { "\($0)/\(relative)" }.filter(isDirectory)
+            directories = hierarchies(root).map { "\($0)/\(relative)" }.filter(FileSystem.isDirectory)
             guard !directories.isEmpty else {
                 throw Failure(description: "shim cgroup \"\(path)\" does not exist in any hierarchy under \(root)")
             }
@@ -44,14 +45,8 @@ enum ShimCgroup {
     /// The v1 hierarchies mounted under `root`: its directories, not the `cpu -> cpu,cpuacct` style links
     /// and not the hybrid layout's cgroup2 `unified` mount.
     private static func hierarchies(_ root: String) -> [String] {
-        (directoryEntries(root) ?? []).filter { $0 != "unified" }.map { "\(root)/\($0)" }.filter { path in
-            var info = stat()
-            return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
-        }.sorted()
-    }
-
-    private static func isDirectory(_ path: String) -> Bool {
-        var info = stat()
-        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+        ((try? Directory.entries(root)) ?? []).filter { $0 != "unified" }.map { "\(root)/\($0)" }.filter { path in
+            FileSystem.linkStatus(path)?.kind == .directory
+        }
     }
 }

@@ -1,4 +1,5 @@
 import Glibc
+import HostOS
 import Runsc
 import ShimAPI
 import SwiftProtobuf
@@ -21,18 +22,11 @@ public struct ShimDelete {
     /// directory `<id>` in older layouts). Unreadable roots count as "may know".
     static func runscMayKnow(id: String, root: String) -> Bool {
         guard !root.isEmpty else { return true }
-        guard let directory = opendir(root) else { return errno != ENOENT }
-        defer { closedir(directory) }
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            if name == id || name.hasSuffix(":\(id).state") || name.hasSuffix(":\(id).lock") || name.hasPrefix("\(id)_")
-            {
-                return true
-            }
+        let names: [String]
+        do { names = try Directory.entries(root) } catch { return !error.isNotFound }
+        return names.contains { name in
+            name == id || name.hasSuffix(":\(id).state") || name.hasSuffix(":\(id).lock") || name.hasPrefix("\(id)_")
         }
-        return false
     }
 
     /// Removes runsc lock files of a dead sandbox: `<container>_sandbox:<sandbox>.lock` without its `.state`, once
@@ -43,20 +37,13 @@ public struct ShimDelete {
     @discardableResult
     static func removeStaleLocks(root: String, sandboxID: String) -> [String] {
         let suffix = "_sandbox:\(sandboxID).lock"
-        guard !root.isEmpty, access("\(root)/\(sandboxID)_sandbox:\(sandboxID).state", F_OK) != 0,
-            let directory = opendir(root)
+        guard !root.isEmpty, !FileSystem.exists("\(root)/\(sandboxID)_sandbox:\(sandboxID).state"),
+            let names = try? Directory.entries(root)
         else { return [] }
-        var locks: [String] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            if name.hasSuffix(suffix) { locks.append(name) }
-        }
-        closedir(directory)
-        return locks.filter { lock in
-            let state = "\(root)/\(lock.dropLast(".lock".count)).state"
-            return access(state, F_OK) != 0 && unlink("\(root)/\(lock)") == 0
+        return names.filter { name in
+            guard name.hasSuffix(suffix) else { return false }
+            let state = "\(root)/\(name.dropLast(".lock".count)).state"
+            return !FileSystem.exists(state) && (try? FileSystem.remove("\(root)/\(name)")) == true
         }
     }
 
@@ -73,19 +60,12 @@ public struct ShimDelete {
 
     /// Pids of processes with `--root=<root>` and `id` among their arguments (runsc names its root that way).
     static func runscProcesses(root: String, id: String) -> [pid_t] {
-        guard let proc = opendir("/proc") else { return [] }
-        defer { closedir(proc) }
-        var found: [pid_t] = []
-        while let entry = readdir(proc) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            guard let pid = pid_t(name), pid != getpid(), let cmdline = readFile("/proc/\(name)/cmdline") else {
-                continue
-            }
-            if commandLine(cmdline, names: root, id: id) { found.append(pid) }
+        ((try? Directory.entries("/proc")) ?? []).compactMap { name in
+            guard let pid = pid_t(name), pid != getpid(), let cmdline = try? HostFile.read("/proc/\(name)/cmdline"),
+                commandLine(cmdline, names: root, id: id)
+            else { return nil }
+            return pid
         }
-        return found
     }
 
     /// Whether a NUL-separated command line has the arguments `--root=<root>` and `id`.
@@ -121,7 +101,7 @@ public struct ShimDelete {
             log.warning("unmounting the rootfs failed", [("id", flags.id), ("error", "\(error)")])
         }
         // The dead daemon left its socket behind; containers of a pod share it only while it lives.
-        if let address = readFile("\(bundle)/address") {
+        if let address = try? HostFile.read("\(bundle)/address") {
             let path = SocketAddress(parsing: String(decoding: address, as: UTF8.self)).path
             if UnixSocket.probe(path: path) == nil { unlink(path) }
         }

@@ -1,5 +1,5 @@
-import GVisorConfig
 import Glibc
+import HostOS
 
 /// The `containerd-shim-runsc-v1` program: containerd's command line in, the right action out.
 public enum ShimMain {
@@ -22,7 +22,7 @@ public enum ShimMain {
         let cwd = currentDirectory()
         if flags.info {
             do {
-                let stdin = (try? ConfigFile.readBytes("-")) ?? []
+                let stdin = (try? HostFile.read("-")) ?? []
                 writeAll(STDOUT_FILENO, try await ShimInfo(stdin: stdin).run())
                 return 0
             } catch {
@@ -32,7 +32,7 @@ public enum ShimMain {
         }
         switch flags.action {
         case .start:
-            let stdin = (try? ConfigFile.readBytes("-")) ?? []
+            let stdin = (try? HostFile.read("-")) ?? []
             let start = ShimStart(flags: flags, bundle: cwd, stdin: stdin, environment: environment)
             do {
                 let answer = try start.run { daemonFlags, listener in

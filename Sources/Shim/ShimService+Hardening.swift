@@ -1,6 +1,7 @@
 import GVisorConfig
 import Glibc
 import Hardening
+import HostOS
 import TTRPC
 
 extension ShimService {
@@ -24,11 +25,11 @@ extension ShimService {
 
         let path = "\(bundle)/config.json"
         // A missing or unreadable spec is reported by Create's own reading of it.
-        guard let spec = readFile(path) else { return }
+        guard let spec = try? HostFile.read(path) else { return }
         do {
             let result = try SpecCapabilities.enforce(spec: spec, netRawEnabled: flags.isTrue("net-raw"))
             if let rewritten = result.rewritten {
-                try ConfigFile.writeAtomically(String(decoding: rewritten, as: UTF8.self), to: path, mode: 0o644)
+                try HostFile.writeAtomically(rewritten, to: path, mode: 0o644)
                 log.info(
                     "removed CAP_NET_RAW (runsc's net-raw is off)",
                     [("id", id.rawValue), ("sets", result.strippedNetRawFrom.joined(separator: ","))])

@@ -1,4 +1,5 @@
 import Glibc
+import HostOS
 import TTRPC
 
 /// runsc resolves the id of every command but `create` and `list` by prefix (container.Load without
@@ -8,7 +9,7 @@ import TTRPC
 extension ShimService {
     /// The container ids of runsc's state files (`<sandbox>_sandbox:<container>.state`) in `runscRoot`.
     static func runscContainerIDs(runscRoot: String) -> [String] {
-        (directoryEntries(runscRoot) ?? []).compactMap { name in
+        ((try? Directory.entries(runscRoot)) ?? []).compactMap { name in
             guard name.hasSuffix(".state"), let marker = name.firstRange(of: "_sandbox:") else { return nil }
             return String(name[marker.upperBound...].dropLast(".state".count))
         }

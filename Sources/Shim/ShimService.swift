@@ -1,6 +1,7 @@
 import FoundationEssentials
 import GVisorConfig
 import Glibc
+import HostOS
 import NIOCore
 import Runsc
 import ShimAPI
@@ -210,10 +211,10 @@ public final class ShimService: TaskService {
         let path = spec.root?.path.flatMap { $0.isEmpty ? nil : $0 } ?? "rootfs"
         let resolved = path.hasPrefix("/") ? path : "\(bundle)/\(path)"
         let problem: String?
-        if let entries = directoryEntries(resolved) {
-            problem = entries.isEmpty ? "is an empty directory" : nil
-        } else {
-            problem = "cannot be opened: \(String(cString: strerror(errno)))"
+        do {
+            problem = try Directory.entries(resolved).isEmpty ? "is an empty directory" : nil
+        } catch {
+            problem = "cannot be opened: \(error.systemMessage)"
         }
         if let problem {
             throw TTRPCError.invalidArgument(

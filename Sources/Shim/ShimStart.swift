@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Glibc
+import HostOS
 import ShimAPI
 import SwiftProtobuf
 
@@ -147,7 +148,7 @@ struct SpecAnnotations: Decodable {
     }
 
     static func read(bundle: String) -> ReadResult {
-        guard let bytes = readFile("\(bundle)/config.json") else { return .missing }
+        guard let bytes = try? HostFile.read("\(bundle)/config.json") else { return .missing }
         do {
             return .found(try JSONDecoder().decode(SpecAnnotations.self, from: Data(bytes)))
         } catch {

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import GVisorConfig
+import HostOS
 import Runsc
 
 /// What the `delete` action needs after the daemon is gone (killed, or never answered): how to
@@ -21,11 +22,11 @@ struct ShimState: Codable, Equatable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = String(decoding: try encoder.encode(self), as: UTF8.self)
-        try ConfigFile.writeAtomically(json, to: "\(bundle)/\(ShimState.fileName)")
+        try HostFile.writeAtomically(json, to: "\(bundle)/\(ShimState.fileName)")
     }
 
     static func read(from bundle: String) -> ShimState? {
-        guard let bytes = readFile("\(bundle)/\(fileName)") else { return nil }
+        guard let bytes = try? HostFile.read("\(bundle)/\(fileName)") else { return nil }
         return try? JSONDecoder().decode(ShimState.self, from: Data(bytes))
     }
 }

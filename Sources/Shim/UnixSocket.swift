@@ -1,5 +1,6 @@
 import CShim
 import Glibc
+import HostOS
 
 /// Minimal unix-socket operations for `start`: bind the listener the daemon inherits as fd 3, and
 /// probe whether a shim already answers on an address. Kept as plain syscalls because `start` is a
@@ -64,13 +65,9 @@ enum UnixSocket {
     }
 }
 
-/// `mkdir -p` with a mode for the directories it creates.
+/// `mkdir -p` with a mode for the directories it creates (HostOS), failing with the shim's `SystemError`.
 func makeDirectories(_ path: String, mode: mode_t) throws(SystemError) {
-    var current = path.hasPrefix("/") ? "" : "."
-    for component in path.split(separator: "/") {
-        current += "/" + component
-        if mkdir(current, mode) != 0 && errno != EEXIST {
-            throw SystemError(operation: "mkdir \(current)", errno: errno)
-        }
+    do { try FileSystem.makeDirectories(path, mode: mode) } catch {
+        throw SystemError(operation: "\(error.operation) \(error.path)", errno: error.code)
     }
 }

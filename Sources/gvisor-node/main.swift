@@ -2,6 +2,7 @@
 
 import ArgumentParser
 import GVisorConfig
+import HostOS
 import NodeInstaller
 
 #if canImport(Glibc)
@@ -66,7 +67,7 @@ struct RenderConfig: ParsableCommand {
             printToStandardError("warning: dropped \(finding)")
         }
         if let output {
-            try ConfigFile.writeAtomically(rendered.text, to: output)
+            try HostFile.writeAtomically(rendered.text, to: output)
         } else {
             print(rendered.text, terminator: "")
         }

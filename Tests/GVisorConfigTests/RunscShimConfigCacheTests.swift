@@ -1,5 +1,6 @@
 import Foundation
 import GVisorConfig
+import HostOS
 import Testing
 
 /// The cache answers like `RunscShimConfig.load` and never serves a file's old content.
@@ -9,16 +10,16 @@ struct RunscShimConfigCacheTests {
         defer { removeTemporaryDirectory(directory) }
         let path = directory + "/runsc.toml"
         let cache = RunscShimConfigCache()
-        try ConfigFile.writeAtomically("root = \"/a\"\n[runsc_config]\ndebug = true\n", to: path)
+        try HostFile.writeAtomically("root = \"/a\"\n[runsc_config]\ndebug = true\n", to: path)
         let first = try cache.load(contentsOfFile: path)
         #expect(first == (try RunscShimConfig.load(contentsOfFile: path)))
         #expect(try cache.load(contentsOfFile: path) == first)
         #expect(first.config.root == "/a" && first.config.runscConfig == ["debug": "true"])
 
-        try ConfigFile.writeAtomically("root = \"/b\"\n", to: path)
+        try HostFile.writeAtomically("root = \"/b\"\n", to: path)
         #expect(try cache.load(contentsOfFile: path).config.root == "/b")
 
-        try ConfigFile.writeAtomically("root = \n", to: path)
+        try HostFile.writeAtomically("root = \n", to: path)
         for _ in 0..<2 {
             #expect {
                 try cache.load(contentsOfFile: path)
@@ -40,7 +41,7 @@ struct RunscShimConfigCacheTests {
         let cache = RunscShimConfigCache(capacity: 2)
         for index in 0..<5 {
             let path = directory + "/\(index).toml"
-            try ConfigFile.writeAtomically("root = \"/r\(index)\"\n", to: path)
+            try HostFile.writeAtomically("root = \"/r\(index)\"\n", to: path)
             #expect(try cache.load(contentsOfFile: path).config.root == "/r\(index)")
         }
         #expect(try cache.load(contentsOfFile: directory + "/0.toml").config.root == "/r0")

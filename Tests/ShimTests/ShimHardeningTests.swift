@@ -1,5 +1,6 @@
 import GVisorConfig
 import Glibc
+import HostOS
 import NIOPosix
 import OCI
 import ShimAPI
@@ -34,8 +35,8 @@ struct ShimHardeningTests {
             unlink("\(bundle)/runsc.toml")
             rmdir(bundle)
         }
-        try ConfigFile.writeAtomically(spec, to: "\(bundle)/config.json")
-        try ConfigFile.writeAtomically("[runsc_config]\n\(runscConfig)\n", to: "\(bundle)/runsc.toml")
+        try HostFile.writeAtomically(spec, to: "\(bundle)/config.json")
+        try HostFile.writeAtomically("[runsc_config]\n\(runscConfig)\n", to: "\(bundle)/runsc.toml")
         var options = Runtimeoptions_V1_Options()
         options.configPath = "\(bundle)/runsc.toml"
         let any = try TypeURL.pack(options)
@@ -91,13 +92,13 @@ struct ShimHardeningTests {
             rmdir(bundle)
         }
         let spec = #"{"process":{"capabilities":{"bounding":["CAP_NET_RAW","CAP_KILL"]}}}"#
-        try ConfigFile.writeAtomically(spec, to: "\(bundle)/config.json")
+        try HostFile.writeAtomically(spec, to: "\(bundle)/config.json")
         try await withService { service in
             try service.hardenBundle(
                 id: try ContainerID("netraw"), bundle: bundle, config: RunscShimConfig(runscConfig: ["network": "none"])
             )
         }
-        let rewritten = try JSONValue.decode(try ConfigFile.readBytes("\(bundle)/config.json"), file: "config.json")
+        let rewritten = try JSONValue.decode(try HostFile.read("\(bundle)/config.json"), file: "config.json")
         #expect(
             rewritten
                 == .object(["process": .object(["capabilities": .object(["bounding": .array([.string("CAP_KILL")])])])])

@@ -1,5 +1,6 @@
 import GVisorConfig
 import Glibc
+import HostOS
 import NIOPosix
 import ShimAPI
 import SwiftProtobuf
@@ -64,7 +65,7 @@ struct ShimServiceTests {
 
     @Test func malformedRunscTOMLNamesFileAndLine() async throws {
         let path = "/tmp/shim-service-test-\(getpid()).toml"
-        try ConfigFile.writeAtomically("root = \"x\"\n[runsc_config\n", to: path)
+        try HostFile.writeAtomically("root = \"x\"\n[runsc_config\n", to: path)
         defer { unlink(path) }
         try await withService { service in
             var options = Runtimeoptions_V1_Options()
@@ -103,8 +104,8 @@ struct ShimServiceTests {
             unlink(toml)
         }
         if kind == "empty" { try makeDirectories("\(bundle)/rootfs", mode: 0o755) }
-        try ConfigFile.writeAtomically(#"{"ociVersion":"1.0.2","root":{"path":"rootfs"}}"#, to: "\(bundle)/config.json")
-        try ConfigFile.writeAtomically("root = \"\(bundle)/runsc-root\"\n", to: toml)
+        try HostFile.writeAtomically(#"{"ociVersion":"1.0.2","root":{"path":"rootfs"}}"#, to: "\(bundle)/config.json")
+        try HostFile.writeAtomically("root = \"\(bundle)/runsc-root\"\n", to: toml)
         try await withService { service in
             var options = Runtimeoptions_V1_Options()
             options.configPath = toml
