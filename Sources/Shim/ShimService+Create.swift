@@ -108,7 +108,7 @@ extension ShimService {
         }
     }
 
-    /// Log directories, runsc's client, runc's executable check and the bundle's `shim.json`; returns the client and
+    /// Log directories, runsc's client, runc's executable check and the bundle's `shim-state.json`; returns the client and
     /// the sandbox's `--user-log`.
     private func prepareRunsc(
         _ config: RunscShimConfig, spec: BundleSpec, id: ContainerID, request: Containerd_Task_V2_CreateTaskRequest
