@@ -59,7 +59,9 @@ let package = Package(
             swiftSettings: strict),
 
         // A value-type driver for the runsc CLI: options → argv, process runs, JSON decoding.
-        .target(name: "Runsc", swiftSettings: strict),
+        .target(name: "Runsc", dependencies: ["HostOS"], swiftSettings: strict),
+        // The host-OS layer: one spawn, one wait-status decoder, signals as descriptors; Glibc and CShim only.
+        .target(name: "HostOS", dependencies: ["CShim"], swiftSettings: strict),
 
         // nvproxy (GPUs): host discovery, runsc's supported drivers, GPU requests in a spec, the spec rewrite.
         // SHA-256 for the shim's socket names and the controller's checksum names; no crypto library.
@@ -72,7 +74,8 @@ let package = Package(
         .target(
             name: "Shim",
             dependencies: [
-                "CShim", "ShimAPI", "TTRPC", "Runsc", "GVisorConfig", "NVProxy", "OCI", "Hardening", "Checksum",
+                "CShim", "HostOS", "ShimAPI", "TTRPC", "Runsc", "GVisorConfig", "NVProxy", "OCI", "Hardening",
+                "Checksum",
                 protobuf,
             ] + nio,
             swiftSettings: strict),
@@ -82,7 +85,9 @@ let package = Package(
         // gvisor-node's work: binaries, containerd config (v1-4), runsc.toml, restarts, the doctor's checks.
         .target(
             name: "NodeInstaller",
-            dependencies: ["GVisorConfig", "Hardening", "NVProxy", .product(name: "TOMLKit", package: "TOMLKit")],
+            dependencies: [
+                "GVisorConfig", "Hardening", "HostOS", "NVProxy", .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
             swiftSettings: strict),
         // Hardening: libcap capability sets, the shim's seccomp self-confinement, OCI seccomp profile
         // checks. libseccomp and libcap come through module maps and are linked from their static
@@ -137,10 +142,12 @@ let package = Package(
         .testTarget(name: "GVisorConfigTests", dependencies: ["GVisorConfig"], swiftSettings: strict),
         .testTarget(
             name: "ShimTests",
-            dependencies: ["Shim", "ShimAPI", "TTRPC", "GVisorConfig", "NVProxy", "OCI", "Runsc", "Checksum", protobuf]
-                + nio,
+            dependencies: [
+                "Shim", "HostOS", "ShimAPI", "TTRPC", "GVisorConfig", "NVProxy", "OCI", "Runsc", "Checksum", protobuf,
+            ] + nio,
             swiftSettings: strict),
         .testTarget(name: "RunscTests", dependencies: ["Runsc"], swiftSettings: strict),
+        .testTarget(name: "HostOSTests", dependencies: ["HostOS"], swiftSettings: strict),
         .testTarget(
             name: "NodeInstallerTests", dependencies: ["NodeInstaller", "GVisorConfig"],
             exclude: ["Goldens"], swiftSettings: strict),

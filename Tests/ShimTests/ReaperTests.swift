@@ -1,11 +1,12 @@
 import Glibc
+import HostOS
 import NIOPosix
 import Testing
 
 @testable import Shim
 
 /// The reaper's bookkeeping, without letting it reap: the test process is shared with other suites
-/// whose children a `waitpid(-1)` would steal. The shim binary's end-to-end tests exercise the real loop.
+/// whose children a `waitpid(-1)` would steal.
 struct ReaperTests {
     @Test func exitBeforeWaitIsKept() async {
         let reaper = Reaper()
@@ -31,15 +32,156 @@ struct ReaperTests {
 
     @Test(arguments: [("exit 0", Int32(0)), ("exit 3", 3), ("kill -KILL $$", 137), ("kill -TERM $$", 143)])
     func exitStatusConvention(script: String, expected: Int32) throws {
-        var pid: pid_t = 0
-        let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/sh"), strdup("-c"), strdup(script), nil]
-        defer { argv.forEach { free($0) } }
-        // Default dispositions and an empty mask: the test runner may ignore or block SIGTERM.
-        let rc = withDefaultSignals { posix_spawn(&pid, "/bin/sh", nil, &$0, argv, environ) }
-        #expect(rc == 0)
+        let pid = try Spawn(executable: "/bin/sh", arguments: ["sh", "-c", script]).start()
         var status: Int32 = 0
         #expect(waitpid(pid, &status, 0) == pid)
         #expect(Reaper.exitStatus(fromWaitStatus: status) == expected)
+    }
+}
+
+/// The reaper on a real event loop with a real signalfd. The test process's other threads do not block
+/// SIGCHLD, so the kernel's own SIGCHLDs go elsewhere; the tests block the handled signals on the loop thread
+/// and direct signals at it, which the signalfd reads the same way. The reaper is scoped to a process group
+/// so it never steals the children of other suites.
+@Suite(.timeLimit(.minutes(1)))
+struct ReaperSignalTests {
+    /// Starts a loop whose thread blocks the reaper's signals, and a reaper of `group` on it.
+    private func start(reaping group: pid_t) async throws -> (MultiThreadedEventLoopGroup, pthread_t, Reaper) {
+        let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let thread = try await loops.next().submit {
+            Reaper.handledSignals.block()
+            return pthread_self()
+        }.get()
+        let reaper = Reaper(processGroup: group)
+        try await reaper.start(on: loops.next())
+        return (loops, thread, reaper)
+    }
+
+    /// A process-group leader that lives until killed, so the group exists while children join it.
+    private func leader() throws -> pid_t {
+        var spawn = Spawn(executable: "/bin/sleep", arguments: ["sleep", "60"])
+        spawn.processGroup = 0
+        return try spawn.start()
+    }
+
+    /// Until `pid` has exited: a zombie, or already reaped (a kernel SIGCHLD left pending for the whole process
+    /// can reach the loop's signalfd too).
+    private func waitUntilExited(_ pid: pid_t) async throws {
+        for _ in 0..<500 {
+            guard let bytes = try? readAll("/proc/\(pid)/stat") else { return }
+            let stat = String(decoding: bytes, as: UTF8.self)
+            if let close = stat.lastIndex(of: ")"), stat[stat.index(close, offsetBy: 2)] == "Z" { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        Issue.record("pid \(pid) did not exit")
+    }
+
+    private func readAll(_ path: String) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ReadError() }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 1024)
+        let count = read(fd, &buffer, buffer.count)
+        return count > 0 ? Array(buffer[0..<count]) : []
+    }
+
+    private struct ReadError: Error {}
+
+    /// Exits coalesce into one pending SIGCHLD; containerd's Go reaper, gVisor's Go shim and the runc-v2 shim
+    /// all loop `waitpid(WNOHANG)` per signal for this reason. Twenty children exit before anybody waits: one
+    /// signal reaps them all and every status is kept until asked for.
+    @Test func oneSIGCHLDReapsEveryExitedChildAndKeepsTheirStatuses() async throws {
+        let group = try leader()
+        let (loops, thread, reaper) = try await start(reaping: group)
+        var codes: [pid_t: Int32] = [:]
+        for code in Int32(0)..<20 {
+            var spawn = Spawn(executable: "/bin/sh", arguments: ["sh", "-c", "exit \(code)"])
+            spawn.processGroup = group
+            codes[try spawn.start()] = code
+        }
+        for pid in codes.keys { try await waitUntilExited(pid) }
+        #expect(pthread_kill(thread, SIGCHLD) == 0)
+        for (pid, code) in codes {
+            #expect(Reaper.exitStatus(fromWaitStatus: await reaper.wait(for: pid)) == code)
+        }
+
+        // Waiting first works too: the waiter is resumed when the signal arrives.
+        async let leaderStatus = reaper.wait(for: group)
+        kill(group, SIGKILL)
+        try await waitUntilExited(group)
+        #expect(pthread_kill(thread, SIGCHLD) == 0)
+        #expect(Reaper.exitStatus(fromWaitStatus: await leaderStatus) == 128 + SIGKILL)
+        await reaper.stop()
+        try await loops.shutdownGracefully()
+    }
+
+    /// SIGTERM, SIGINT and SIGUSR1 run their handlers on the loop (the daemon's shutdown path).
+    @Test func signalHandlersRunOnTheLoop() async throws {
+        let group = try leader()
+        defer {
+            kill(group, SIGKILL)
+            var status: Int32 = 0
+            waitpid(group, &status, 0)
+        }
+        let (loops, thread, reaper) = try await start(reaping: group)
+        let (received, continuation) = AsyncStream.makeStream(of: Int32.self)
+        for signal in [SIGTERM, SIGUSR1] {
+            reaper.onSignal(signal) {
+                precondition(loops.next().inEventLoop)
+                continuation.yield(signal)
+            }
+        }
+        #expect(pthread_kill(thread, SIGUSR1) == 0)
+        var iterator = received.makeAsyncIterator()
+        #expect(await iterator.next() == SIGUSR1)
+        #expect(pthread_kill(thread, SIGTERM) == 0)
+        #expect(await iterator.next() == SIGTERM)
+        await reaper.stop()
+        try await loops.shutdownGracefully()
+    }
+}
+
+/// runsc's output read on the event loop: what the loop read, plus what is still in the pipe when the exit
+/// is handled first.
+struct LoopOutputCaptureTests {
+    private func makePipe() -> (read: CInt, write: CInt) {
+        var fds: [CInt] = [0, 0]
+        precondition(pipe(&fds) == 0)
+        return (fds[0], fds[1])
+    }
+
+    @Test func finishReadsWhatTheLoopHasNotSeenYet() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let pipe = makePipe()
+        let capture = LoopOutputCapture.start(pipe.read, on: group.next())
+        let text = Array("{\"id\":\"c1\",\"exitStatus\":3}".utf8)
+        #expect(write(pipe.write, text, text.count) == text.count)
+        #expect(await capture.finish() == text)
+        close(pipe.write)
+        try await group.shutdownGracefully()
+    }
+
+    /// More than a pipe buffer: the loop must keep draining while the writer runs, or the writer would block
+    /// forever (a child that prints a lot and is never reaped). The write end stays open, as the sandbox's does.
+    @Test func drainsWhileTheWriterRunsAndKeepsEveryByte() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let pipe = makePipe()
+        let capture = LoopOutputCapture.start(pipe.read, on: group.next())
+        let payload = (0..<1_000_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        let writer = Thread.detach {
+            payload.withUnsafeBytes { raw in
+                var offset = 0
+                while offset < raw.count {
+                    let n = write(pipe.write, raw.baseAddress! + offset, raw.count - offset)
+                    if n <= 0 { break }
+                    offset += n
+                }
+            }
+        }
+        writer.join()
+        #expect(await capture.finish() == payload)
+        close(pipe.write)
+        try await group.shutdownGracefully()
     }
 }
 
