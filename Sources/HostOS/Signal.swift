@@ -1,10 +1,8 @@
+import CShim
 import Glibc
+import Synchronization
 
-/// A set of signals, and the calls that route them to a descriptor instead of handlers.
-///
-/// The shim blocks the signals it handles in its first thread, before any other exists (the mask is
-/// inherited), and reads them from a signalfd on its event loop: no handler runs asynchronously and no
-/// thread sits in `sigwaitinfo`.
+/// A set of signals.
 public struct SignalSet: Sendable, Hashable {
     public var signals: [Int32]
 
@@ -23,32 +21,60 @@ public struct SignalSet: Sendable, Hashable {
         pthread_sigmask(SIG_BLOCK, &set, nil)
     }
 
-    /// A non-blocking, close-on-exec signalfd for the set. A signal is read from it only while it is blocked
-    /// in every thread (else it is delivered to a thread that does not block it), and pending signals of one
-    /// number coalesce: a read says "at least one", never how many.
-    public func descriptor() throws(SystemCallError) -> Int32 {
-        guard let signalfd = Self.signalfd else { throw SystemCallError(call: "signalfd", errno: ENOSYS) }
+    /// Unblocks the signals in the calling thread.
+    public func unblock() {
         var set = sigset
-        let fd = signalfd(-1, &set, O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { throw SystemCallError(call: "signalfd", errno: errno) }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+    }
+}
+
+/// Turns signals into a readable descriptor for an event loop: the self-pipe pattern, with an eventfd.
+///
+/// The handler only records the signal in a bit mask and bumps an eventfd (both async-signal-safe); the
+/// loop reads the descriptor and takes the recorded signals with ``takePending()``. Signals of one number
+/// coalesce, so a delivery means "at least one".
+///
+/// Why not a signalfd: it sees a signal only while every thread blocks it, and a Swift program with an async
+/// `main` cannot promise that. Its main thread ends in libdispatch's `dispatch_main`, which parks it in
+/// `sigsuspend` with an empty mask, so a process-directed SIGCHLD goes to that thread and, ignored by
+/// default, is discarded before a signalfd can read it. A handler runs wherever the kernel delivers.
+public enum SignalNotifier {
+    private static let descriptor = Atomic<Int32>(-1)
+    private static let pending = Atomic<UInt64>(0)
+
+    /// Installs the handlers for `set` and returns the descriptor that becomes readable when one arrived (the
+    /// caller reads and discards its 8-byte counter). One notifier per process; `SA_RESTART` keeps the
+    /// threads a signal interrupts from seeing `EINTR` where the call can be restarted.
+    public static func install(_ set: SignalSet) throws(SystemCallError) -> Int32 {
+        let fd = cshim_eventfd()
+        guard fd >= 0 else { throw SystemCallError(call: "eventfd", errno: errno) }
+        descriptor.store(fd, ordering: .sequentiallyConsistent)
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { signal in
+            let saved = errno
+            SignalNotifier.pending.bitwiseOr(UInt64(1) << UInt64(signal & 63), ordering: .sequentiallyConsistent)
+            var one: UInt64 = 1
+            _ = write(SignalNotifier.descriptor.load(ordering: .sequentiallyConsistent), &one, 8)
+            errno = saved
+        }
+        action.sa_flags = SA_RESTART | SA_NOCLDSTOP
+        sigfillset(&action.sa_mask)
+        for signal in set.signals {
+            guard sigaction(signal, &action, nil) == 0 else {
+                throw SystemCallError(call: "sigaction(\(signal))", errno: errno)
+            }
+        }
         return fd
     }
 
-    /// Size of one `struct signalfd_siginfo`; reads from a signalfd come in multiples of it.
-    public static let signalInfoSize = 128
-
-    /// The signal numbers in bytes read from a signalfd (`ssi_signo` leads each record).
-    public static func signals(inSignalInfo bytes: some Collection<UInt8>) -> [Int32] {
-        let records = Array(bytes)
-        return records.withUnsafeBytes { raw in
-            stride(from: 0, to: raw.count - signalInfoSize + 1, by: signalInfoSize).map {
-                Int32(bitPattern: raw.loadUnaligned(fromByteOffset: $0, as: UInt32.self))
-            }
-        }
+    /// Restores the default actions for `set`; the descriptor is the caller's to close.
+    public static func uninstall(_ set: SignalSet) {
+        for signal in set.signals { Glibc.signal(signal, SIG_DFL) }
     }
 
-    typealias SignalFD = @convention(c) (Int32, UnsafePointer<sigset_t>?, Int32) -> Int32
-
-    /// `signalfd(2)`, which the Glibc module does not import (present in every glibc since 2.8).
-    static let signalfd: SignalFD? = dlsym(nil, "signalfd").map { unsafeBitCast($0, to: SignalFD.self) }
+    /// The signals delivered since the last call, in ascending order.
+    public static func takePending() -> [Int32] {
+        let bits = pending.exchange(0, ordering: .sequentiallyConsistent)
+        return (1..<64).filter { bits & (UInt64(1) << UInt64($0)) != 0 }.map(Int32.init)
+    }
 }

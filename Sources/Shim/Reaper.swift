@@ -10,8 +10,8 @@ import Synchronization
 /// other code may wait for children itself. Exits that arrive before anyone asks for them are kept
 /// (bounded), which makes "spawn, then wait" race-free even for processes that exit at once.
 ///
-/// Reaping is driven by SIGCHLD read from a signalfd on the shim's event loop (``start(on:)``): no thread of
-/// its own and no polling. SIGCHLDs coalesce, so each one reaps every exited child (`WNOHANG` until none).
+/// Reaping is driven by SIGCHLD on the shim's event loop (``start(on:)``, through ``SignalNotifier``): no thread
+/// of its own and no polling. SIGCHLDs coalesce, so each wake-up reaps every exited child (`WNOHANG` until none).
 public final class Reaper: Sendable {
     public static let shared = Reaper()
 
@@ -48,9 +48,10 @@ public final class Reaper: Sendable {
         }
     }
 
-    /// Signals the reaper's signalfd consumes. They must be blocked in every thread, so
-    /// `blockSignals()` runs first thing in `main`, before any other thread exists. SIGUSR1 is consumed
-    /// only so that its default action (termination) never applies.
+    /// Signals the reaper handles. `blockSignals()` blocks them first thing in `main`, before any other thread
+    /// exists, so they never interrupt the worker threads; ``start(on:)`` unblocks them on the event loop's
+    /// thread, which therefore always can take them (libdispatch's parked main thread takes them too). SIGUSR1
+    /// is handled only so that its default action (termination) never applies.
     static let handledSignals = SignalSet([SIGCHLD, SIGTERM, SIGINT, SIGUSR1])
 
     /// Blocks the handled signals in the calling thread (inherited by threads created later) and
@@ -68,16 +69,14 @@ public final class Reaper: Sendable {
     /// The loop ``start(on:)`` attached to; the shim reads its children's capture pipes there too.
     var eventLoop: (any EventLoop)? { state.withLock { $0.eventLoop } }
 
-    /// Starts reaping on `eventLoop`: a signalfd for the handled signals becomes a NIO pipe channel there.
-    /// Children that exited earlier are reaped right after (their SIGCHLD stayed pending while blocked).
+    /// Starts reaping on `eventLoop`: the signal notifier's descriptor becomes a NIO pipe channel there. Children
+    /// that exited earlier are reaped right after (their SIGCHLD stayed pending while blocked).
     public func start(on eventLoop: any EventLoop) async throws {
-        let fd = try Reaper.handledSignals.descriptor()
+        let fd = try SignalNotifier.install(Reaper.handledSignals)
         let channel: any Channel
         do {
             channel = try await NIOPipeBootstrap(group: eventLoop)
-                .channelOption(
-                    .recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 16 * SignalSet.signalInfoSize)
-                )
+                .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 64))
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(SignalHandler(reaper: self))
@@ -85,6 +84,7 @@ public final class Reaper: Sendable {
                 }
                 .takingOwnershipOfDescriptor(input: fd).get()
         } catch {
+            SignalNotifier.uninstall(Reaper.handledSignals)
             close(fd)
             throw error
         }
@@ -92,16 +92,22 @@ public final class Reaper: Sendable {
             $0.eventLoop = eventLoop
             $0.channel = channel
         }
-        eventLoop.execute { self.reapAll() }
+        try await eventLoop.submit {
+            Reaper.handledSignals.unblock()
+            self.handle(signals: [SIGCHLD] + SignalNotifier.takePending())
+        }.get()
     }
 
-    /// Stops reading signals (shutdown) and reaps whatever has exited by now.
+    /// Stops handling signals (shutdown; they get their default actions back) and reaps whatever has exited.
     public func stop() async {
         let channel = state.withLock { state -> (any Channel)? in
             defer { state.channel = nil }
             return state.channel
         }
-        try? await channel?.close()
+        guard let channel else { return }
+        try? await channel.eventLoop.submit { Reaper.handledSignals.block() }.get()
+        SignalNotifier.uninstall(Reaper.handledSignals)
+        try? await channel.close()
         reapAll()
     }
 
@@ -147,7 +153,7 @@ public final class Reaper: Sendable {
         for waiter in waiters { waiter.resume(returning: status) }
     }
 
-    /// The signals read in one go: one reap pass however many SIGCHLDs, then the other handlers.
+    /// The signals taken in one go: one reap pass however many SIGCHLDs, then the other handlers.
     fileprivate func handle(signals: [Int32]) {
         if signals.contains(SIGCHLD) { reapAll() }
         for signal in signals where signal != SIGCHLD {
@@ -156,16 +162,17 @@ public final class Reaper: Sendable {
     }
 }
 
-/// Reads `signalfd_siginfo` records on the event loop and hands their signal numbers to the reaper.
+/// Wakes on the notifier's descriptor and hands the signals recorded since to the reaper.
 private final class SignalHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     let reaper: Reaper
 
     init(reaper: Reaper) { self.reaper = reaper }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let buffer = unwrapInboundIn(data)
-        reaper.handle(signals: SignalSet.signals(inSignalInfo: buffer.readableBytesView))
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        reaper.handle(signals: SignalNotifier.takePending())
     }
 }
 
