@@ -113,7 +113,7 @@ format: ## Rewrite sources with swift format.
 
 verify: lint test ## Static checks + tests.
 
-protos: ## Regenerate the committed Swift protobuf code.
+protos: ## Regenerate the committed Swift protobuf code and the tools' descriptor set.
 	@scripts/install-deps.sh $(PROTO_PACKAGES)
 	scripts/gen-protos.sh
 

@@ -4,12 +4,21 @@
 #   harness_start [extra-toml]   starts containerd (PID in $HARNESS_BASE/containerd.pid); with HARNESS_CRI=1
 #                                its CRI plugin serves handler runsc (options in $HARNESS_BASE/runsc-cri.toml)
 #   hctr ARGS...                 ctr against it, namespace $HARNESS_NS
-#   harness_import_busybox       builds and imports the busybox image ($HARNESS_IMAGE)
+#   harness_import_busybox       builds (harness_mkimage) and imports the busybox image ($HARNESS_IMAGE)
 #   harness_stop                 stops what was started, by PID, and removes the base
 # Shims placed in $HARNESS_BASE/opt/bin are found by containerd (its opt plugin prepends that to PATH).
 
 HARNESS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-HARNESS_NS=${HARNESS_NS:-gvisor-test}
+# Every name shared beyond our base directory (containerd namespaces, which name ctr's cgroups, and the
+# cgroup roots of CRI pods) carries this run's id, so that runs side by side never clean up each other's.
+HARNESS_RUN_ID=${HARNESS_RUN_ID:-$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')}
+export HARNESS_RUN_ID
+HARNESS_NS=${HARNESS_NS:-gvisor-test-$HARNESS_RUN_ID}
+# The Python with the CRI client and protobuf (`make cri-venv`), for integration/tools; not resolved further:
+# the venv's python is a symlink whose target knows nothing of the venv.
+HARNESS_PYTHON=${CRI_PYTHON:-$HARNESS_DIR/../.venv-cri/bin/python}
+# Pod cgroup parents of CRI tests (integration/tools read it); the kubelet's kubepods, for one run.
+export HARNESS_CRI_CGROUP_ROOT=${HARNESS_CRI_CGROUP_ROOT:-gvisor-cri-$HARNESS_RUN_ID}
 HARNESS_IMAGE=docker.io/library/busybox-local:latest
 HARNESS_PAUSE_IMAGE=docker.io/library/pause-local:latest
 
@@ -157,12 +166,16 @@ hctr() {
   ctr -a "$HARNESS_BASE/containerd.sock" -n "$HARNESS_NS" "$@"
 }
 
+# harness_mkimage OUT.tar [NAME] [CMD-JSON] [--extra-layers N]: the busybox test image, as an OCI archive
+# (scripts/oci-image.py builds every image of the project).
+harness_mkimage() { python3 "$HARNESS_DIR/../scripts/oci-image.py" busybox "$@"; }
+
 harness_import_busybox() {
-  python3 "$HARNESS_DIR/mkimage.py" "$HARNESS_BASE/busybox-oci.tar" "$HARNESS_IMAGE" >/dev/null
+  harness_mkimage "$HARNESS_BASE/busybox-oci.tar" "$HARNESS_IMAGE" >/dev/null
   hctr images import "$HARNESS_BASE/busybox-oci.tar" >/dev/null || return 1
   [ "${HARNESS_CRI:-0}" = 1 ] || return 0
   # CRI's images live in namespace k8s.io.
-  python3 "$HARNESS_DIR/mkimage.py" "$HARNESS_BASE/pause-oci.tar" "$HARNESS_PAUSE_IMAGE" \
+  harness_mkimage "$HARNESS_BASE/pause-oci.tar" "$HARNESS_PAUSE_IMAGE" \
     '["/bin/sleep","2147483647"]' >/dev/null || return 1
   ctr -a "$HARNESS_BASE/containerd.sock" -n k8s.io images import "$HARNESS_BASE/busybox-oci.tar" >/dev/null &&
     ctr -a "$HARNESS_BASE/containerd.sock" -n k8s.io images import "$HARNESS_BASE/pause-oci.tar" >/dev/null
@@ -221,10 +234,73 @@ harness_stop() {
   for pid in $(pgrep -f "$HARNESS_BASE" || true); do kill -9 "$pid" 2>/dev/null || true; done
   { grep " $HARNESS_BASE" /proc/self/mounts || true; } | awk '{print $2}' | sort -r |
     while read -r m; do umount -l "$m" 2>/dev/null || true; done
-  for c in /sys/fs/cgroup/*/"$HARNESS_NS" /sys/fs/cgroup/"$HARNESS_NS" /sys/fs/cgroup/*/gvisor-cri-test; do
+  for c in /sys/fs/cgroup/*/"$HARNESS_NS" /sys/fs/cgroup/"$HARNESS_NS" /sys/fs/cgroup/*/"$HARNESS_CRI_CGROUP_ROOT" \
+    /sys/fs/cgroup/"$HARNESS_CRI_CGROUP_ROOT"; do
     [ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} \; 2>/dev/null || true
   done
   rm -rf "$HARNESS_BASE"
   HARNESS_BASE=
   return 0
 }
+
+# ---- Helpers the tests share (integration/tests/*.sh define only what they alone use) ----
+
+expect_eq() { # expect_eq WHAT EXPECTED ACTUAL
+  [ "$2" = "$3" ] || { echo "$1: expected '$2', got '$3'"; return 1; }
+}
+
+# harness_test_runsc_toml: the runsc.toml the tests run the shim with ($RUNSC_TOML), after harness_start.
+harness_test_runsc_toml() {
+  RUNSC_TOML=$HARNESS_BASE/runsc.toml
+  cat >"$RUNSC_TOML" <<EOF
+root = "$HARNESS_BASE/runsc-root"
+[runsc_config]
+platform = "${RUNSC_PLATFORM:-ptrace}"
+network = "none"
+EOF
+}
+
+# gvrun ID [CTR-OPTIONS...] -- COMMAND... : ctr run through our shim with the test runsc.toml.
+gvrun() {
+  local id=$1 options=()
+  shift
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do options+=("$1"); shift; done
+  shift
+  hctr run --fifo-dir "$HARNESS_BASE/fifo" --runtime io.containerd.runsc.v1 \
+    --runtime-config-path "${GV_TOML:-$RUNSC_TOML}" "${options[@]}" "$HARNESS_IMAGE" "$id" "$@"
+}
+
+# The runsc id-bearing processes of a container, for leak checks.
+runsc_procs() { pgrep -f "runsc.*$HARNESS_BASE/runsc-root.*$1" || true; }
+
+task_status() { hctr tasks ls | awk -v id="$1" '$1 == id {print $3}'; }
+
+bundle_of() { echo "$HARNESS_BASE/state/io.containerd.runtime.v2.task/$HARNESS_NS/$1"; }
+
+shim_pid_of() { cat "$(bundle_of "$1")/shim.pid"; }
+
+cleanup_task() {
+  hctr tasks kill -s KILL "$1" >/dev/null 2>&1
+  hctr tasks delete -f "$1" >/dev/null 2>&1
+  hctr containers delete "$1" >/dev/null 2>&1
+  true
+}
+
+# events_start FILE / events_stop: containerd's event stream (ctr events) into FILE while a test acts.
+events_start() {
+  hctr events >"$1" 2>&1 &
+  EVENTS_PID=$!
+  sleep 0.3
+}
+events_stop() {
+  kill "$EVENTS_PID" 2>/dev/null
+  wait "$EVENTS_PID" 2>/dev/null
+  true
+}
+
+# An event line's JSON, by topic and container id.
+event_line() { grep -a " $1 " "$2" | grep -a "\"container_id\":\"$3\"" | head -1; }
+
+# Figures for README's reliability section; `make soak` sets RELIABILITY_LOG.
+RELIABILITY_LOG=${RELIABILITY_LOG:-/dev/null}
+rl_report() { echo "$*" >>"$RELIABILITY_LOG"; }

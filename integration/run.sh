@@ -54,6 +54,7 @@ if ! harness_start || ! harness_import_busybox; then
 fi
 
 install -m 0755 "$SHIM_BIN" "$HARNESS_BASE/opt/bin/containerd-shim-runsc-v1"
+harness_test_runsc_toml
 for t in tests/*.sh; do
   # shellcheck source=/dev/null
   source "$t"

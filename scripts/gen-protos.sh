@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates the committed Swift protobuf code (`make protos`). CI never runs this.
+# Regenerates the committed Swift protobuf code and the end-to-end tools' descriptor set (`make protos`). CI
+# never runs this.
 # Sources: containerd 1.6's .proto files (containerd.linux.runc.CreateOptions: the options containerd's client
 # sends non-runc runtimes) from Debian's Go source packages, and this project's own
 # .proto files under Sources/*/Protos. The generated files are never edited by hand.
@@ -52,5 +53,13 @@ gen "$shim_out" -I "$G" -I "$G/github.com/gogo/protobuf" -I /usr/include \
 gen "$shim_out" -I "$G" -I /usr/include $CD/pkg/runtimeoptions/v1/api.proto
 # containerd 2.3+ bootstrap messages (this project's own subset).
 gen "$shim_out" -I Sources/ShimAPI/Protos -I /usr/include bootstrap.proto introspection.proto
+
+# The end-to-end tools' messages (integration/tools/messages.py): one descriptor set of the same files, plus
+# the tools' own subset (integration/tools/protos/tools.proto), so no Python tool encodes protobuf by hand.
+protoc -I "$G" -I "$G/github.com/gogo/protobuf" -I "$G/github.com/gogo/googleapis" -I /usr/include \
+  -I Sources/TTRPC/Protos -I Sources/ShimAPI/Protos -I integration/tools/protos \
+  --include_imports --descriptor_set_out=integration/tools/containerd.protoset \
+  ttrpc.proto $CD/runtime/v2/task/shim.proto $CD/runtime/v2/runc/options/oci.proto \
+  $CD/runtime/linux/runctypes/runc.proto introspection.proto tools.proto
 
 echo "generated: $(ls "$ttrpc_out" "$shim_out" | grep -c '\.pb\.swift$') files"

@@ -4,6 +4,7 @@
     oci-image.py OUT.tar NAME --entrypoint JSON [--cmd JSON] [--env K=V]... [--workdir DIR] [--arch ARCH]
                  [--with-libraries] [--symlink PATH=TARGET]... SRC=DEST...
     oci-image.py index OUT.tar NAME IMAGE.tar...
+    oci-image.py busybox OUT.tar [NAME] [CMD-JSON] [--extra-layers N]
 
 The second form merges single-platform archives of the first form (one per architecture) into one archive whose
 index.json names an OCI image index (application/vnd.oci.image.index.v1+json) listing each platform's manifest:
@@ -16,8 +17,11 @@ paths (Swift release binaries still need glibc and libstdc++). The result is one
 OCI image layout tar (oci-layout, index.json, blobs/sha256/...) that `ctr images import` accepts; the image
 is named by the `io.containerd.image.name` annotation. Same inputs, same bytes.
 
-The same approach as integration/mkimage.py (the test busybox image), made general for the node
-installation image (`make images`) and the controller image.
+The third form is the end-to-end tests' image (integration/harness.sh): Debian's busybox-static ($BUSYBOX,
+default /bin/busybox) with its applets as symlinks, a passwd and group, Cmd CMD-JSON (default ["/bin/sh"]), named
+docker.io/library/busybox-local:latest unless NAME is given; --extra-layers N (or MKIMAGE_EXTRA_LAYERS=N) stacks N
+small layers on top, layer i holding /layers/i, for many-layer rootfs tests. This one script builds every image
+of the project: the node installation image (`make images`), the controller image and the test image.
 """
 
 import argparse
@@ -172,7 +176,8 @@ def build_index(out, name, images):
     return digest
 
 
-def build(out, name, layer, entrypoint, cmd, env, workdir, arch="amd64"):
+def build(out, name, layers, entrypoint, cmd, env, workdir, arch="amd64"):
+    """Writes a single-platform image of LAYERS (bottom first); a None entrypoint or cmd is left out."""
     blobs = {}
 
     def blob(data):
@@ -180,16 +185,17 @@ def build(out, name, layer, entrypoint, cmd, env, workdir, arch="amd64"):
         blobs[digest] = data
         return digest
 
-    layer_data = layer.tar_bytes()
-    layer_digest = blob(layer_data)
+    layer_data = [layer.tar_bytes() for layer in layers]
+    layer_digests = [blob(data) for data in layer_data]
     config = {
         "architecture": arch,
         "os": "linux",
         "config": {"Entrypoint": entrypoint, "Cmd": cmd, "Env": env, "WorkingDir": workdir},
-        "rootfs": {"type": "layers", "diff_ids": [layer_digest]},
+        "rootfs": {"type": "layers", "diff_ids": layer_digests},
     }
-    if cmd is None:
-        del config["config"]["Cmd"]
+    for key, value in (("Entrypoint", entrypoint), ("Cmd", cmd)):
+        if value is None:
+            del config["config"][key]
     config_bytes = canonical(config)
     config_digest = blob(config_bytes)
     manifest = {
@@ -197,8 +203,8 @@ def build(out, name, layer, entrypoint, cmd, env, workdir, arch="amd64"):
         "mediaType": "application/vnd.oci.image.manifest.v1+json",
         "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest,
                    "size": len(config_bytes)},
-        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layer_digest,
-                    "size": len(layer_data)}],
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": digest, "size": len(data)}
+                   for digest, data in zip(layer_digests, layer_data)],
     }
     manifest_bytes = canonical(manifest)
     manifest_digest = blob(manifest_bytes)
@@ -216,7 +222,57 @@ def build(out, name, layer, entrypoint, cmd, env, workdir, arch="amd64"):
     return manifest_digest
 
 
+BUSYBOX_DIRECTORIES = ["bin", "dev", "etc", "proc", "root", "sbin", "sys", "tmp", "usr", "usr/bin", "usr/sbin", "var"]
+
+
+def busybox_layers(busybox, extra_layers):
+    """busybox-static with an applet symlink per `busybox --list-full` path, then EXTRA_LAYERS one-file layers."""
+    base = Layer()
+    for directory in BUSYBOX_DIRECTORIES:
+        base.add_directory(directory, 0o1777 if directory == "tmp" else 0o755)
+    with open(busybox, "rb") as f:
+        base.add_file("bin/busybox", f.read(), 0o755)
+    applets = subprocess.run([busybox, "--list-full"], check=True, capture_output=True, text=True).stdout.split()
+    for path in sorted(set(applets)):
+        if path == "bin/busybox" or "/" not in path:
+            continue
+        depth = path.count("/")
+        base.add_symlink(path, "../" * (depth - 1) + "bin/busybox" if depth > 1 else "busybox")
+    base.add_file("etc/passwd", b"root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n", 0o644)
+    base.add_file("etc/group", b"root:x:0:\nnogroup:x:65534:\n", 0o644)
+    base.add_file("etc/hostname", b"busybox\n", 0o644)
+    layers = [base]
+    for index in range(1, extra_layers + 1):
+        layer = Layer()
+        layer.add_file(f"layers/{index}", f"{index}\n".encode(), 0o644)
+        layers.append(layer)
+    return layers
+
+
+def busybox_main(argv):
+    parser = argparse.ArgumentParser(prog="oci-image.py busybox")
+    parser.add_argument("out")
+    parser.add_argument("name", nargs="?", default="docker.io/library/busybox-local:latest")
+    parser.add_argument("cmd", nargs="?", default='["/bin/sh"]', help="JSON array")
+    parser.add_argument("--extra-layers", type=int, default=int(os.environ.get("MKIMAGE_EXTRA_LAYERS", "0")))
+    args = parser.parse_args(argv)
+    layers = busybox_layers(os.environ.get("BUSYBOX", "/bin/busybox"), args.extra_layers)
+    digest = build(args.out, args.name, layers, None, json_array(args.cmd, "CMD-JSON"),
+                   ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"], "/")
+    print(f"{args.out}: {args.name} {digest}")
+
+
+def json_array(text, option):
+    value = json.loads(text)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        sys.exit(f"oci-image: {option} must be a JSON array of strings, got {text}")
+    return value
+
+
 def main(argv):
+    if len(argv) > 1 and argv[1] == "busybox":
+        busybox_main(argv[2:])
+        return
     if len(argv) > 1 and argv[1] == "index":
         if len(argv) < 5:
             sys.exit("usage: oci-image.py index OUT.tar NAME IMAGE.tar...")
@@ -235,12 +291,6 @@ def main(argv):
     parser.add_argument("--symlink", action="append", default=[], metavar="PATH=TARGET")
     parser.add_argument("entries", nargs="+", metavar="SRC=DEST")
     args = parser.parse_args(argv[1:])
-
-    def json_array(text, option):
-        value = json.loads(text)
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            sys.exit(f"oci-image: {option} must be a JSON array of strings, got {text}")
-        return value
 
     layer = Layer()
     libraries = set()
@@ -263,7 +313,7 @@ def main(argv):
     env = args.env or ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]
     cmd = json_array(args.cmd, "--cmd") if args.cmd else None
     digest = build(
-        args.out, args.name, layer, json_array(args.entrypoint, "--entrypoint"), cmd, env, args.workdir, args.arch)
+        args.out, args.name, [layer], json_array(args.entrypoint, "--entrypoint"), cmd, env, args.workdir, args.arch)
     print(f"{args.out}: {args.name} {digest}")
 
 

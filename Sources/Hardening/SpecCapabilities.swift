@@ -18,14 +18,21 @@ public enum SpecCapabilities {
     /// Every name must be an upper-case OCI capability name libcap knows; unknown names are an
     /// error naming the field (`process.capabilities.bounding[3]`).
     public static func enforce(spec: [UInt8], netRawEnabled: Bool) throws(OCISpecError) -> Result {
-        let document: JSONValue
+        var document: JSONValue
         do { document = try JSONValue.decode(spec, file: "config.json") } catch {
             throw OCISpecError(field: "", message: error.reason)
         }
+        let stripped = try enforce(in: &document, netRawEnabled: netRawEnabled)
+        return Result(rewritten: stripped.isEmpty ? nil : document.encoded(), strippedNetRawFrom: stripped)
+    }
+
+    /// The same rules on a decoded spec, changed in place (the shim reads `config.json` once per Create and lets
+    /// each step edit it); returns the sets CAP_NET_RAW was removed from, empty when nothing changed.
+    public static func enforce(in document: inout JSONValue, netRawEnabled: Bool) throws(OCISpecError) -> [String] {
         guard case .object(var root) = document, case .object(var process)? = root["process"],
             let capabilitiesValue = process["capabilities"]
-        else { return Result(rewritten: nil, strippedNetRawFrom: []) }
-        if case .null = capabilitiesValue { return Result(rewritten: nil, strippedNetRawFrom: []) }
+        else { return [] }
+        if case .null = capabilitiesValue { return [] }
         guard case .object(var capabilities) = capabilitiesValue else {
             throw OCISpecError(field: "process.capabilities", message: "expected an object of capability sets")
         }
@@ -56,9 +63,10 @@ public enum SpecCapabilities {
                 capabilities[set] = .array(kept)
             }
         }
-        guard !stripped.isEmpty else { return Result(rewritten: nil, strippedNetRawFrom: []) }
+        guard !stripped.isEmpty else { return [] }
         process["capabilities"] = .object(capabilities)
         root["process"] = .object(process)
-        return Result(rewritten: JSONValue.object(root).encoded(), strippedNetRawFrom: stripped)
+        document = .object(root)
+        return stripped
     }
 }

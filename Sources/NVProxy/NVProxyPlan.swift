@@ -34,13 +34,27 @@ public struct NVProxyPlan: Sendable, Hashable {
         specBytes: [UInt8], file: String, settings: NVProxySettings, runsc: String,
         support: () async throws(NVProxyError) -> NVProxySupport, inventory: () -> GPUInventory
     ) async throws(NVProxyError) -> NVProxyPlan {
+        let spec: JSONValue
+        if settings.enabled {
+            do { spec = try JSONValue.decode(specBytes, file: file) } catch {
+                throw NVProxyError(.invalidSpec(file: error.file, reason: error.reason))
+            }
+        } else {
+            spec = .null
+        }
+        return try await make(
+            spec: spec, file: file, settings: settings, runsc: runsc, support: support, inventory: inventory)
+    }
+
+    /// Decides for a spec already decoded (the shim decodes `config.json` once per Create); `file` names it in
+    /// errors. Not read with nvproxy off.
+    public static func make(
+        spec: JSONValue, file: String, settings: NVProxySettings, runsc: String,
+        support: () async throws(NVProxyError) -> NVProxySupport, inventory: () -> GPUInventory
+    ) async throws(NVProxyError) -> NVProxyPlan {
         guard settings.enabled else {
             guard settings.hasNVProxyFlags else { return NVProxyPlan() }
             return await flagsOnly(runsc: runsc, support: support)
-        }
-        let spec: JSONValue
-        do { spec = try JSONValue.decode(specBytes, file: file) } catch {
-            throw NVProxyError(.invalidSpec(file: error.file, reason: error.reason))
         }
         let detection = try GPURequest.detect(in: spec, file: file, policy: settings.policy)
         let refusals = detection.refused.map(\.description)

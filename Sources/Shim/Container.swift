@@ -3,219 +3,164 @@ import Glibc
 import Runsc
 import ShimAPI
 import SwiftProtobuf
-import TTRPC
 
-/// One container served by this shim: its init process, its stdio and how to drive runsc for it.
-/// An actor, so RPCs for one container are ordered while other containers proceed independently.
-actor Container {
-    let id: ContainerID
-    let bundle: String
-    let runsc: RunscClient
-    /// A CRI app container joins the pod's sandbox; its stdio goes to `runsc start`, and its exit
-    /// is learned from `runsc wait`. Everything else is a sandbox root whose exit is the sandbox
-    /// process's own.
-    let isSubcontainer: Bool
-    /// The pod's sandbox container served by this shim, for an app container (its fate when the sandbox dies);
-    /// held so its exit status stays readable after CRI deleted the sandbox's task.
-    let sandbox: Container?
-    let io: ContainerIO
-    /// Owner of the stdio pipes of the init and of every exec (IoUid/IoGid, runsc.toml's io_uid/io_gid).
-    let ioOwner: ContainerIO.Owner?
-    let rootfsMounted: Bool
-    private(set) var process: ProcessState
-    private var exitWaiters: [CheckedContinuation<Void, Never>] = []
+/// What every container of this shim shares: the daemon's reaper (exits of the shim's children), its event queue
+/// to containerd and its log.
+struct ShimServices: Sendable {
+    let reaper: Reaper
+    let publisher: EventPublisher
     let log: ShimLog
-    /// Set when the sandbox's memory cgroup is watched for OOM kills. Every container of a pod is: the host
-    /// kills the sandbox as a whole, and CRI routes TaskOOM by container id.
-    let oomWatcher: OOMWatcher?
+}
+
+/// One container served by this shim: its processes (the init and its execs), their stdio and how to drive runsc
+/// for it. An actor, so RPCs for one container are ordered while other containers proceed independently. The
+/// container owns its processes' exit watching (ContainerProcess.exitWatcher) and publishes their TaskStart,
+/// TaskExecStarted, TaskOOM and TaskExit events itself.
+actor Container {
+    /// The facts `Create` established, in one value (ShimService+Create.swift builds it step by step).
+    struct Setup: Sendable {
+        var id: ContainerID
+        var bundle: String
+        var runsc: RunscClient
+        /// A CRI app container joins the pod's sandbox; its stdio goes to `runsc start`, and its exit is learned
+        /// from `runsc wait`. Everything else is a sandbox root whose exit is the sandbox process's own.
+        var isSubcontainer: Bool
+        var io: ContainerIO
+        /// Owner of the stdio pipes of the init and of every exec (IoUid/IoGid, runsc.toml's io_uid/io_gid).
+        var ioOwner: ContainerIO.Owner?
+        var rootfsMounted: Bool
+        var pid: UInt32
+        /// Where a subcontainer's pty master arrives at `runsc start`; the init's terminal of a pod sandbox
+        /// arrives at `runsc create` instead and never needs this.
+        var pendingConsole: ConsoleSocket?
+        /// Set when the sandbox's memory cgroup is watched for OOM kills. Every container of a pod is: the host
+        /// kills the sandbox as a whole, and CRI routes TaskOOM by container id.
+        var oomWatcher: OOMWatcher?
+        /// The pod's sandbox container served by this shim, for an app container (its fate when the sandbox
+        /// dies); held so its exit status stays readable after CRI deleted the sandbox's task.
+        var sandbox: Container?
+    }
+
+    let setup: Setup
+    let services: ShimServices
     let statsCache = StatsCache()
+    /// The init process; exec id "".
+    private(set) var initProcess: ContainerProcess
     /// Exec processes by exec id (Container+Exec.swift).
-    var execs: [String: ExecProcess] = [:]
-    /// Where a subcontainer's pty master arrives at `runsc start`; the init's terminal of a pod
-    /// sandbox arrives at `runsc create` instead and never needs this.
-    private var pendingConsole: ConsoleSocket?
+    private(set) var execs: [String: ContainerProcess] = [:]
+    var pendingConsole: ConsoleSocket?
+    private var nextWaiterToken: UInt64 = 0
 
-    init(
-        id: ContainerID, bundle: String, runsc: RunscClient, isSubcontainer: Bool, io: ContainerIO,
-        rootfsMounted: Bool, pid: UInt32, log: ShimLog, pendingConsole: ConsoleSocket? = nil,
-        oomWatcher: OOMWatcher? = nil, sandbox: Container? = nil, ioOwner: ContainerIO.Owner? = nil
-    ) {
-        self.ioOwner = ioOwner
-        self.sandbox = sandbox
-        self.oomWatcher = oomWatcher
-        self.pendingConsole = pendingConsole
-        self.id = id
-        self.bundle = bundle
-        self.runsc = runsc
-        self.isSubcontainer = isSubcontainer
-        self.io = io
-        self.rootfsMounted = rootfsMounted
-        self.process = ProcessState(pid: pid)
-        self.log = log
+    init(_ setup: Setup, services: ShimServices) {
+        self.setup = setup
+        self.services = services
+        self.pendingConsole = setup.pendingConsole
+        self.initProcess = ContainerProcess(
+            execID: "", role: .initProcess, io: setup.io,
+            state: ProcessState(name: "container \(setup.id)", pid: setup.pid))
     }
 
-    var status: ProcessState.Status { process.status }
+    nonisolated var id: ContainerID { setup.id }
+    nonisolated var bundle: String { setup.bundle }
+    nonisolated var runsc: RunscClient { setup.runsc }
+    nonisolated var isSubcontainer: Bool { setup.isSubcontainer }
+    nonisolated var sandbox: Container? { setup.sandbox }
+    /// The init's stdio.
+    nonisolated var io: ContainerIO { setup.io }
+    var log: ShimLog { services.log }
+    var publisher: EventPublisher { services.publisher }
 
-    /// Starts the container and returns how its exit will be learned.
-    func start(reaper: Reaper) async throws -> ExitWatch {
-        guard process.status == .created else {
-            throw TTRPCError.failedPrecondition("container \(id) is \(process.status), not created")
-        }
-        do {
-            try await runsc.start(id: id.rawValue, stdio: isSubcontainer ? io.runscStdio : .null)
-        } catch {
-            if isSubcontainer { io.closeChildEnds() }
-            throw Container.rpcError(error)
-        }
-        if isSubcontainer { io.closeChildEnds() }
-        if let console = pendingConsole {
-            pendingConsole = nil
-            defer { console.close() }
-            do { io.attachConsole(try console.receiveMaster()) } catch {
-                log.warning("no terminal from runsc start", [("id", id.rawValue), ("error", "\(error)")])
-            }
-        }
-        try? process.started()
-        if isSubcontainer {
-            let pending = try runsc.spawnWait(id: id.rawValue)
-            return .runscWait(pending)
-        }
-        return .sandboxProcess(pid_t(process.pid), reaper)
+    /// The init's lifecycle state.
+    var initState: ProcessState { initProcess.state }
+
+    // MARK: Processes by exec id
+
+    /// The process `execID` names: "" is the init (containerd's convention), anything else an exec.
+    func process(_ execID: String) throws(ShimError) -> ContainerProcess {
+        if execID.isEmpty { return initProcess }
+        guard let exec = execs[execID] else { throw .notFound("process \(execID) does not exist") }
+        return exec
     }
 
-    enum ExitWatch: Sendable {
-        case sandboxProcess(pid_t, Reaper)
-        case runscWait(RunscPending<RunscWaitStatus>)
-
-        /// The exit status in containerd's convention; runsc failures count as 128 (gVisor's
-        /// internal error code), after which the container's processes are killed.
-        func status() async -> (status: Int32, failed: Bool) {
-            switch self {
-            case .sandboxProcess(let pid, let reaper):
-                return (Reaper.exitStatus(fromWaitStatus: await reaper.wait(for: pid)), false)
-            case .runscWait(let pending):
-                do {
-                    return (try await pending.value().exitStatus, false)
-                } catch {
-                    return (128, true)
-                }
-            }
-        }
+    /// Changes the process in place: the actor may have been re-entered while runsc ran, so a record is never
+    /// written back from a copy.
+    func mutate<T>(_ execID: String, _ body: (inout ContainerProcess) throws -> T) throws -> T {
+        if execID.isEmpty { return try body(&initProcess) }
+        guard execs[execID] != nil else { throw ShimError.notFound("process \(execID) does not exist") }
+        return try body(&execs[execID]!)
     }
 
-    /// Records the exit, finishes stdio, and returns the TaskExit to publish (nil if already exited).
-    func exited(status: Int32, publisher: EventPublisher) async -> Containerd_Events_TaskExit? {
-        guard process.status != .stopped else { return nil }
-        // Before the exit: CRI marks a container OOMKilled only if TaskOOM came first.
-        await reportOOM(publisher: publisher)
-        // Whatever is left of an app container dies with its init, as with runc and gVisor's shim: runsc
-        // 20221219 puts a pod's app containers in one PID namespace, so nothing else would end its orphans.
-        // `--all` signals this container's processes only. A root container's exit is its sandbox's end.
-        if isSubcontainer { try? await runsc.kill(id: id.rawValue, signal: SIGKILL, options: KillOptions(all: true)) }
-        await io.drained()
-        process.exited(status: status, at: .now())
-        let waiters = exitWaiters
-        exitWaiters = []
+    func addExec(_ process: ContainerProcess) { execs[process.execID] = process }
+
+    func removeExec(_ execID: String) { execs.removeValue(forKey: execID) }
+
+    // MARK: Exits
+
+    /// Records the exit once and wakes the process's waiters; false when it was recorded before.
+    @discardableResult
+    func recordExit(_ execID: String, status: Int32) -> Bool {
+        let waiters: [CheckedContinuation<Void, Never>]? = try? mutate(execID) { process in
+            guard process.state.exited(status: status, at: .now()) else { return nil }
+            defer { process.exitWaiters = [:] }
+            return Array(process.exitWaiters.values)
+        }
+        guard let waiters else { return false }
         for waiter in waiters { waiter.resume() }
-        var event = Containerd_Events_TaskExit()
-        event.containerID = id.rawValue
-        event.id = id.rawValue
-        event.pid = process.pid
-        event.exitStatus = process.exitStatus
-        event.exitedAt = process.exitedAt ?? .now()
-        return event
+        return true
+    }
+
+    /// Wait: suspends until the process has exited.
+    func wait(_ execID: String) async throws -> ProcessState {
+        if try process(execID).state.status != .stopped { await suspendUntilExit(execID) }
+        return try process(execID).state
+    }
+
+    /// The init's state once it has exited, waiting at most `limit` for that; nil if it is still running then.
+    func initExit(within limit: Duration) async -> ProcessState? {
+        if initProcess.state.status != .stopped { await suspendUntilExit("", timeout: limit) }
+        return initProcess.state.status == .stopped ? initProcess.state : nil
+    }
+
+    /// Suspends until the exit is recorded, or `timeout` (a one-off timer, not a poll) has passed.
+    private func suspendUntilExit(_ execID: String, timeout: Duration? = nil) async {
+        nextWaiterToken &+= 1
+        let token = nextWaiterToken
+        await withCheckedContinuation { continuation in
+            let stored: Void? = try? mutate(execID) { $0.exitWaiters[token] = continuation }
+            guard stored != nil else { return continuation.resume() }
+            guard let timeout else { return }
+            Task { [weak self] in
+                try? await Task.sleep(for: timeout)
+                await self?.resumeWaiter(execID, token: token)
+            }
+        }
+    }
+
+    private func resumeWaiter(_ execID: String, token: UInt64) {
+        let waiter = try? mutate(execID) { $0.exitWaiters.removeValue(forKey: token) }
+        waiter?.resume()
     }
 
     /// Publishes TaskOOM if the sandbox's cgroup counted an OOM kill nobody reported yet.
-    func reportOOM(publisher: EventPublisher) async {
-        guard let oomWatcher, oomWatcher.claim(id.rawValue) else { return }
+    func reportOOM() async {
+        guard let oomWatcher = setup.oomWatcher, oomWatcher.claim(id.rawValue) else { return }
         log.info("OOM kill in the sandbox's memory cgroup", [("id", id.rawValue)])
         await publisher.publish(Containerd_Events_TaskOOM.with { $0.containerID = id.rawValue })
     }
 
-    /// Suspends until the init process has exited.
-    func waitForExit() async -> ProcessState {
-        if process.status != .stopped {
-            await withCheckedContinuation { exitWaiters.append($0) }
-        }
-        return process
-    }
+    // MARK: Delete
 
-    /// Signals the init process. Returns the TaskExit to publish when the kill ended a container that was
-    /// created but never started.
-    func kill(signal: UInt32, all: Bool, publisher: EventPublisher) async throws -> Containerd_Events_TaskExit? {
-        try Self.checkSignal(signal)
-        // Like runc-v2 (checkKillError of pkg/process): any signal to a finished process is NotFound, which
-        // callers (CRI's StopContainer, the client's WithProcessKill) take as "already gone".
-        if process.status == .stopped { throw TTRPCError.notFound("process already finished") }
-        if process.status == .created, signal == SIGKILL || signal == SIGTERM {
-            return await killUnstarted(signal: Int32(signal), publisher: publisher)
-        }
-        do {
-            try await runsc.kill(id: id.rawValue, signal: Int32(signal), options: KillOptions(all: all))
-        } catch let error as RunscError where process.status == .stopped || error.isNotFound {
-            if process.status != .stopped { throw TTRPCError.notFound("process already finished: \(error)") }
-        } catch {
-            throw Container.rpcError(error)
-        }
-        return nil
-    }
-
-    /// A created container has no exit watch yet, and runsc refuses to signal it ("in state created"); CRI
-    /// cleans up a pod whose start failed with Kill, Wait, Delete, and must not get stuck at the first step.
-    /// The sandbox process of a root container is killed directly (runsc delete removes the rest); a
-    /// subcontainer's processes do not exist yet, and its sandbox belongs to the pod.
-    private func killUnstarted(signal: Int32, publisher: EventPublisher) async -> Containerd_Events_TaskExit? {
-        if !isSubcontainer, process.pid > 0 { Glibc.kill(pid_t(bitPattern: process.pid), SIGKILL) }
-        io.closeChildEnds()
-        log.info("killed before start", [("id", id.rawValue), ("signal", "\(signal)")])
-        return await exited(status: 128 + signal, publisher: publisher)
-    }
-
-    func pause() async throws {
-        guard process.status == .running else {
-            throw TTRPCError.failedPrecondition("cannot pause a \(process.status) container")
-        }
-        do { try await runsc.pause(id: id.rawValue) } catch { throw Container.rpcError(error) }
-        try? process.paused()
-    }
-
-    func resume() async throws {
-        guard process.status == .paused else {
-            throw TTRPCError.failedPrecondition("cannot resume a \(process.status) container")
-        }
-        do { try await runsc.resume(id: id.rawValue) } catch { throw Container.rpcError(error) }
-        try? process.resumed()
-    }
-
-    func pids() async throws -> [UInt32] {
-        do {
-            return try await runsc.ps(id: id.rawValue).map { UInt32(bitPattern: $0) }
-        } catch {
-            throw Container.rpcError(error)
-        }
-    }
-
-    static func checkSignal(_ signal: UInt32) throws {
-        guard signal > 0, signal < 65 else {
-            throw TTRPCError.invalidArgument("invalid signal \(signal): expected a signal number from 1 to 64")
-        }
-    }
-
-    /// A console socket for a terminal process, as an RPC error when it cannot be made.
-    nonisolated func consoleSocket() throws -> ConsoleSocket {
-        do { return try ConsoleSocket() } catch { throw TTRPCError.internal("console socket for \(id): \(error)") }
-    }
-
-    /// Removes the container from runsc and the host. Running containers must be killed first.
-    func delete() async throws -> ProcessState {
-        switch process.status {
-        case .running, .paused:
-            throw TTRPCError.failedPrecondition("cannot delete a running container \(id)")
-        case .created:
-            process.exited(status: 137, at: .now())
-        case .stopped:
-            break
+    /// Delete: an exec's only frees it (like runc's shim; TaskDelete is the init's event); the init's removes the
+    /// container from runsc and the host. Running processes must be killed first.
+    func delete(_ execID: String) async throws -> ProcessState {
+        let process = try process(execID)
+        try process.state.check(.delete)
+        if process.state.status == .created { recordExit(execID, status: process.isInit ? 137 : 0) }
+        let state = try self.process(execID).state
+        guard process.isInit else {
+            process.io.releaseAll()
+            execs.removeValue(forKey: execID)
+            return state
         }
         do {
             try await runsc.delete(id: id.rawValue, options: DeleteOptions(force: true))
@@ -230,22 +175,16 @@ actor Container {
         pendingConsole?.close()
         pendingConsole = nil
         releaseHostResources()
-        return process
+        return state
     }
 
     /// Unmounts the rootfs; used by delete and when Create fails half-way.
     nonisolated func releaseHostResources() {
-        if rootfsMounted {
+        if setup.rootfsMounted {
             do { try Mount.unmountAll("\(bundle)/rootfs") } catch {
-                log.warning("unmounting rootfs failed", [("id", id.rawValue), ("error", "\(error)")])
+                services.log.warning("unmounting rootfs failed", [("id", id.rawValue), ("error", "\(error)")])
             }
         }
-    }
-
-    /// runsc's own message as an RPC error (Unknown, as gVisor's shim reports runsc failures).
-    static func rpcError(_ error: any Error) -> TTRPCError {
-        if let error = error as? TTRPCError { return error }
-        return TTRPCError.unknown("\(error)")
     }
 }
 

@@ -166,28 +166,28 @@ final class ContainerIO: @unchecked Sendable {
 
     private func relayOutput(to path: String) throws -> CInt {
         let sink = try openOutput(path)
-        var fds: [CInt] = [0, 0]
-        guard pipe(&fds) == 0 else {
-            close(sink)
-            throw Failure(description: "pipe for \(path): \(String(cString: strerror(errno)))")
-        }
-        setCloseOnExec(fds[0])
-        setCloseOnExec(fds[1])
-        outputRelays.append(StdioRelay.start(from: fds[0], to: sink, on: eventLoop).done)
-        return fds[1]
+        let (readEnd, writeEnd) = try relayPipe(for: path, closingOnFailure: sink)
+        outputRelays.append(StdioRelay.start(from: readEnd, to: sink, on: eventLoop).done)
+        return writeEnd
     }
 
     private func relayInput(from path: String) throws -> CInt {
         let source = try openInput(path)
+        let (readEnd, writeEnd) = try relayPipe(for: path, closingOnFailure: source)
+        stdinRelay = StdioRelay.start(from: source, to: writeEnd, on: eventLoop)
+        return readEnd
+    }
+
+    /// A close-on-exec pipe between a relay and the process; `fifo` is closed when none can be made.
+    private func relayPipe(for path: String, closingOnFailure fifo: CInt) throws -> (CInt, CInt) {
         var fds: [CInt] = [0, 0]
         guard pipe(&fds) == 0 else {
-            close(source)
+            close(fifo)
             throw Failure(description: "pipe for \(path): \(String(cString: strerror(errno)))")
         }
         setCloseOnExec(fds[0])
         setCloseOnExec(fds[1])
-        stdinRelay = StdioRelay.start(from: source, to: fds[1], on: eventLoop)
-        return fds[0]
+        return (fds[0], fds[1])
     }
 
     /// The stdin FIFO for reading, plus our own writer so it reports end-of-file only at CloseIO.

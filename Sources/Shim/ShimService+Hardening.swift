@@ -1,39 +1,38 @@
 import GVisorConfig
 import Glibc
 import Hardening
-import TTRPC
 
 extension ShimService {
-    /// Checks made at Create before runsc sees the bundle, so a problem is a named error instead of
-    /// a runsc failure inside the sandbox:
-    /// - the shim holds the capabilities runsc needs for runsc.toml's platform and network
-    ///   (`failedPrecondition` naming each missing one);
-    /// - every capability name in `process.capabilities` is known to libcap, and without runsc's
-    ///   `net-raw` CAP_NET_RAW is removed from every set (config.json is rewritten);
-    /// - with `oci-seccomp`, `linux.seccomp` compiles with libseccomp (`invalidArgument` naming
-    ///   the field and syscall).
-    func hardenBundle(id: ContainerID, bundle: String, config: RunscShimConfig) throws {
-        let flags = RunscFlags(config.runscConfig)
-        let capabilities: ProcessCapabilities
-        do { capabilities = try ProcessCapabilities.current() } catch {
-            throw TTRPCError.internal("reading the shim's capabilities: \(error)")
+    /// The shim holds the capabilities runsc needs for runsc.toml's platform and network (FailedPrecondition naming
+    /// each missing one), checked at Create before runsc sees the bundle, so a problem is a named error instead of a
+    /// runsc failure inside the sandbox.
+    func checkRunscCapabilities(_ config: RunscShimConfig) throws(ShimError) {
+        let capabilities = try ShimError.wrapping(.internalError, "reading the shim's capabilities") {
+            try ProcessCapabilities.current()
         }
-        do { try RunscCapabilityNeeds(runscConfig: config.runscConfig).check(capabilities) } catch {
-            throw TTRPCError.failedPrecondition("\(error)")
+        try ShimError.wrapping(.failedPrecondition, nil) {
+            try RunscCapabilityNeeds(runscConfig: config.runscConfig).check(capabilities)
         }
+    }
 
-        let path = "\(bundle)/config.json"
-        // A missing or unreadable spec is reported by Create's own reading of it.
-        guard let spec = readFile(path) else { return }
-        do {
-            let result = try SpecCapabilities.enforce(spec: spec, netRawEnabled: flags.isTrue("net-raw"))
-            if let rewritten = result.rewritten {
-                try ConfigFile.writeAtomically(String(decoding: rewritten, as: UTF8.self), to: path, mode: 0o644)
+    /// The spec's part of Hardening, in memory:
+    /// - every capability name in `process.capabilities` is known to libcap, and without runsc's `net-raw`
+    ///   CAP_NET_RAW is removed from every set;
+    /// - with `oci-seccomp`, `linux.seccomp` compiles with libseccomp (InvalidArgument naming the field and syscall).
+    func hardenSpec(_ spec: inout BundleSpec, id: ContainerID, config: RunscShimConfig) throws(OCISpecError) {
+        let flags = RunscFlags(config.runscConfig)
+        var document = spec.document
+        do throws(OCISpecError) {
+            let stripped = try SpecCapabilities.enforce(in: &document, netRawEnabled: flags.isTrue("net-raw"))
+            if !stripped.isEmpty {
+                spec.document = document
                 log.info(
                     "removed CAP_NET_RAW (runsc's net-raw is off)",
-                    [("id", id.rawValue), ("sets", result.strippedNetRawFrom.joined(separator: ","))])
+                    [("id", id.rawValue), ("sets", stripped.joined(separator: ","))])
             }
-            if flags.isTrue("oci-seccomp"), let summary = try SeccompProfileValidator.validate(spec: spec) {
+            if flags.isTrue("oci-seccomp"),
+                let summary = try SeccompProfileValidator.validate(spec: spec.document.encoded())
+            {
                 log.debug(
                     "seccomp profile valid",
                     [
@@ -41,11 +40,10 @@ extension ShimService {
                         ("architectures", summary.architectures.joined(separator: ",")),
                     ])
             }
-        } catch var error as OCISpecError {
-            error.file = path
-            throw TTRPCError.invalidArgument("\(error)")
         } catch {
-            throw TTRPCError.internal("rewriting \(path): \(error)")
+            var named = error
+            named.file = spec.path
+            throw named
         }
     }
 }

@@ -1,5 +1,4 @@
 import Glibc
-import TTRPC
 
 /// runsc resolves the id of every command but `create` and `list` by prefix (container.Load without
 /// LoadOpts.Exact, in 20221219 and 20240729 alike): with `web` and `web-2` under one runsc root, `runsc kill web`
@@ -24,7 +23,7 @@ extension ShimService {
             } else {
                 continue
             }
-            throw TTRPCError.failedPrecondition(
+            throw ShimError.failedPrecondition(
                 "id \"\(id)\" \(relation), a container in runsc root \(runscRoot): runsc looks ids up by prefix, so "
                     + "commands for the shorter id would be ambiguous; choose an id that is neither a prefix of "
                     + "another container's id in this namespace nor prefixed by one")

@@ -68,10 +68,10 @@ extension ShimService {
     /// pod; runsc.toml may not set `panic-log`, the shim owns it); a directory that cannot take a file is a warning.
     /// Returns the configuration to run with and the `--user-log` path for `create`.
     func podSandboxLogs(
-        _ config: RunscShimConfig, spec: SpecAnnotations, id: ContainerID
+        _ config: RunscShimConfig, spec: BundleSpec, id: ContainerID
     ) -> (config: RunscShimConfig, userLog: String?) {
         guard spec.criContainerType == "sandbox",
-            let directory = spec.annotations?[CRIAnnotations.sandboxLogDirectory], directory.hasPrefix("/")
+            let directory = spec.annotations[CRIAnnotations.sandboxLogDirectory], directory.hasPrefix("/")
         else { return (config, nil) }
         if let problem = LogDirectoryProbe.check(directory) {
             log.warning(

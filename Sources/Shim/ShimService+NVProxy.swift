@@ -2,7 +2,6 @@ import GVisorConfig
 import NVProxy
 import Runsc
 import Synchronization
-import TTRPC
 
 /// nvproxy at Create (issue 9): with `nvproxy = true` in `[runsc_config]`, a container that asks for GPUs gets
 /// `config.json` rewritten to the device nodes gVisor can pass through, after checking that runsc has nvproxy
@@ -11,44 +10,38 @@ import TTRPC
 extension ShimService {
     /// The configuration runsc should run with for this container: `config` itself, or without the `nvproxy*`
     /// flags when runsc has no nvproxy and the container asks for no GPU (such a runsc rejects the flags on every
-    /// command, `nvproxy = false` included). Rewrites `<bundle>/config.json` for a GPU container; throws a `TTRPCError` naming the problem.
+    /// command, `nvproxy = false` included). Sets a GPU container's devices in `spec`; throws an `NVProxyError`
+    /// naming the problem.
     ///
     /// `host` and `executor` are for tests: the real `/dev`, `/proc`, `/sys`, and runsc children reaped by the
     /// shim's reaper.
     func prepareNVProxy(
-        _ config: RunscShimConfig, bundle: String, id: ContainerID, host: NVProxyHost = NVProxyHost(),
+        _ config: RunscShimConfig, spec: inout BundleSpec, id: ContainerID, host: NVProxyHost = NVProxyHost(),
         executor: (any RunscExecutor)? = nil
-    ) async throws -> RunscShimConfig {
+    ) async throws(NVProxyError) -> RunscShimConfig {
         let settings = NVProxySettings(
             runscConfig: config.runscConfig,
             policy: GPURequestPolicy(
                 acceptEnvironmentWhenUnprivileged: config.acceptNVIDIAEnvironmentWhenUnprivileged,
                 acceptVolumeMounts: config.acceptNVIDIAVolumeMounts))
         guard settings.enabled || settings.hasNVProxyFlags else { return config }
-        let files = BundleFiles(directory: bundle)
-        // A missing spec is reported by the caller, like for every other container.
-        guard let bytes = files.read("config.json") else { return config }
         let runsc = config.binaryName
         let executor = executor ?? ProcessExecutor(waiter: ReaperWaiter(reaper: reaper))
         let plan: NVProxyPlan
         do {
             plan = try await NVProxyPlan.make(
-                specBytes: bytes, file: files.path("config.json"), settings: settings, runsc: runsc,
+                spec: spec.document, file: spec.path, settings: settings, runsc: runsc,
                 support: { () async throws(NVProxyError) -> NVProxySupport in
                     try await NVProxySupportCache.shared.support(runsc: runsc, executor: executor)
                 },
                 inventory: { GPUInventory.discover(on: host) })
         } catch {
             log.error("nvproxy: refusing the container", [("id", id.rawValue), ("error", error.description)])
-            throw Self.rpcError(error)
+            throw error
         }
         for note in plan.notes { log.warning("nvproxy: \(note)", [("id", id.rawValue)]) }
         if let rewrite = plan.rewrite {
-            do {
-                try files.write("config.json", String(decoding: rewrite.spec.encoded(), as: UTF8.self))
-            } catch {
-                throw TTRPCError.internal("nvproxy: cannot rewrite \(files.path("config.json")): \(error)")
-            }
+            spec.document = rewrite.spec
             log.info(
                 "nvproxy: GPU devices set in config.json",
                 [
@@ -60,16 +53,6 @@ extension ShimService {
         var adjusted = config
         adjusted.runscConfig = config.runscConfig.filter { !NVProxySettings.isNVProxyFlag($0.key) }
         return adjusted
-    }
-
-    static func rpcError(_ error: NVProxyError) -> TTRPCError {
-        // "nvproxy is requested ..." needs no "nvproxy: " in front.
-        let text = error.description.hasPrefix("nvproxy") ? error.description : "nvproxy: \(error)"
-        switch error.problem {
-        case .badRequest, .invalidSpec, .exceedsAllocation, .environmentNotAccepted, .volumeMountNotAccepted:
-            return .invalidArgument(text)
-        default: return .failedPrecondition(text)
-        }
     }
 }
 

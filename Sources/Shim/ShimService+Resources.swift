@@ -19,11 +19,11 @@ extension ShimService {
         } catch {
             // runsc 20221219's `events --stats` panics (division by zero) before the container started: the
             // sandbox's host cgroup answers instead (SandboxCgroup.swift).
-            let process = await container.process
+            let process = await container.initState
             guard process.status == .created,
                 let cgroup = SandboxCgroup(
                     pid: pid_t(bitPattern: process.pid), unifiedHost: StatsConversion.hostHasUnifiedHierarchy)
-            else { throw Container.rpcError(error) }
+            else { throw error }
             stats = cgroup.stats(id: request.id)
         }
         let any = try StatsConversion.metrics(stats, unifiedHierarchy: StatsConversion.hostHasUnifiedHierarchy)
@@ -37,18 +37,16 @@ extension ShimService {
     {
         let container = try await table.get(request.id)
         guard request.hasResources, !request.resources.value.isEmpty else {
-            throw TTRPCError.invalidArgument("resources: expected an OCI LinuxResources, got none")
+            throw ShimError.invalidArgument("resources: expected an OCI LinuxResources, got none")
         }
         let resources = Array(request.resources.value)
         guard let decoded = try? JSONValue.decode(resources, file: "resources"), decoded.objectValue != nil else {
-            throw TTRPCError.invalidArgument("resources: expected an OCI LinuxResources as a JSON object")
+            throw ShimError.invalidArgument("resources: expected an OCI LinuxResources as a JSON object")
         }
         do {
             try await container.runsc.update(id: request.id, resources: resources)
         } catch let error as RunscError where error.isUnknownSubcommand {
             try await updateWithoutRunscUpdate(container, limits: ResourceLimits(resources: decoded))
-        } catch {
-            throw Container.rpcError(error)
         }
         return Google_Protobuf_Empty()
     }
@@ -61,9 +59,9 @@ extension ShimService {
     func updateWithoutRunscUpdate(_ container: Container, limits: ResourceLimits) async throws {
         let id = container.id.rawValue
         let runsc = container.runsc
-        func unimplemented(_ reason: String) async -> TTRPCError {
+        func unimplemented(_ reason: String) async -> ShimError {
             let version = (try? await runsc.version()) ?? "runsc (\(runsc.runsc.binary))"
-            return TTRPCError.unimplemented("Update of \(id): \(version) has no 'update' subcommand, and \(reason)")
+            return ShimError.unimplemented("Update of \(id): \(version) has no 'update' subcommand, and \(reason)")
         }
         guard !limits.isEmpty else {
             throw await unimplemented(
@@ -71,12 +69,12 @@ extension ShimService {
         }
         var applied: [String] = []
         if !container.isSubcontainer {
-            let pid = await container.process.pid
+            let pid = await container.initState.pid
             guard
                 let cgroup = SandboxCgroup(
                     pid: pid_t(bitPattern: pid), unifiedHost: StatsConversion.hostHasUnifiedHierarchy)
-            else { throw TTRPCError.failedPrecondition("Update of \(id): the sandbox process \(pid) is gone") }
-            do { try cgroup.apply(limits) } catch { throw TTRPCError.internal("Update of \(id): \(error)") }
+            else { throw ShimError.failedPrecondition("Update of \(id): the sandbox process \(pid) is gone") }
+            try ShimError.wrapping(.internalError, "Update of \(id)") { try cgroup.apply(limits) }
             applied.append("host cgroup")
         }
         var viewError = ""
@@ -116,25 +114,21 @@ extension ShimService {
         let container = try await table.get(request.id)
         var options = Containerd_Runc_V1_CheckpointOptions()
         if request.hasOptions, !request.options.typeURL.isEmpty {
-            do { options = try TypeURL.unpack(request.options, as: Containerd_Runc_V1_CheckpointOptions.self) } catch {
-                throw TTRPCError.invalidArgument("options: \(error)")
+            options = try ShimError.wrapping(.invalidArgument, "options") {
+                try TypeURL.unpack(request.options, as: Containerd_Runc_V1_CheckpointOptions.self)
             }
         }
         let imagePath = options.imagePath.isEmpty ? request.path : options.imagePath
         guard imagePath.hasPrefix("/") else {
-            throw TTRPCError.invalidArgument("path: expected an absolute directory for the image, got \"\(imagePath)\"")
+            throw ShimError.invalidArgument("path: expected an absolute directory for the image, got \"\(imagePath)\"")
         }
         guard options.exit else {
-            throw TTRPCError.unimplemented(
+            throw ShimError.unimplemented(
                 "Checkpoint: only checkpoints that stop the container (CheckpointOptions.exit) are supported; runsc's "
                     + "--leave-running destroys and restores the sandbox, which this runsc cannot do safely")
         }
-        do {
-            try await container.runsc.checkpoint(
-                id: request.id, options: CheckpointOptions(imagePath: imagePath, leaveRunning: false))
-        } catch {
-            throw Container.rpcError(error)
-        }
+        try await container.runsc.checkpoint(
+            id: request.id, options: CheckpointOptions(imagePath: imagePath, leaveRunning: false))
         return Google_Protobuf_Empty()
     }
 }

@@ -38,8 +38,8 @@ struct ExecSpecTests {
             #expect {
                 _ = try Container.execSpec(any(json), terminal: false)
             } throws: { error in
-                guard let error = error as? TTRPCError else { return false }
-                return error.code == .invalidArgument && error.message.contains(text)
+                guard let error = error as? ShimError else { return false }
+                return TTRPCError(mapping: error).code == .invalidArgument && error.message.contains(text)
             }
         }
     }

@@ -49,8 +49,8 @@ struct ShimHardeningTests {
                         $0.options = any
                     }, context: TTRPCRequestContext(service: TaskMethods.service, method: "Create", streamID: 1))
                 return nil
-            } catch let error as TTRPCError {
-                return error
+            } catch {
+                return TTRPCError(mapping: error)
             }
         }
     }
@@ -93,9 +93,11 @@ struct ShimHardeningTests {
         let spec = #"{"process":{"capabilities":{"bounding":["CAP_NET_RAW","CAP_KILL"]}}}"#
         try ConfigFile.writeAtomically(spec, to: "\(bundle)/config.json")
         try await withService { service in
-            try service.hardenBundle(
-                id: try ContainerID("netraw"), bundle: bundle, config: RunscShimConfig(runscConfig: ["network": "none"])
-            )
+            var spec = try BundleSpec(bundle: bundle)
+            try service.hardenSpec(
+                &spec, id: try ContainerID("netraw"), config: RunscShimConfig(runscConfig: ["network": "none"]))
+            #expect(spec.isChanged)
+            try spec.writeIfChanged()
         }
         let rewritten = try JSONValue.decode(try ConfigFile.readBytes("\(bundle)/config.json"), file: "config.json")
         #expect(

@@ -75,6 +75,17 @@ import Testing
         try await group.shutdownGracefully()
     }
 
+    /// Create's nvproxy step on the bundle's spec, which is written back (once) only when the step changed it.
+    private func prepare(
+        _ service: ShimService, _ config: RunscShimConfig, scratch: Scratch, id: String
+    ) async throws -> RunscShimConfig {
+        var spec = try BundleSpec(bundle: scratch.bundle)
+        let result = try await service.prepareNVProxy(
+            config, spec: &spec, id: ContainerID(id), host: scratch.host, executor: ProcessExecutor())
+        try spec.writeIfChanged()
+        return result
+    }
+
     static func config(runsc: String, nvproxy: String) -> RunscShimConfig {
         RunscShimConfig(binaryName: runsc, runscConfig: ["nvproxy": nvproxy, "platform": "ptrace"])
     }
@@ -85,8 +96,7 @@ import Testing
         let runsc = try scratch.standInRunsc(drivers: "535.129.03")
         try await withService { service in
             let config = Self.config(runsc: runsc, nvproxy: "true")
-            let result = try await service.prepareNVProxy(
-                config, bundle: scratch.bundle, id: ContainerID("gpu"), host: scratch.host, executor: ProcessExecutor())
+            let result = try await prepare(service, config, scratch: scratch, id: "gpu")
             #expect(result == config)
             #expect(result.runscFlags(substitutingID: try ContainerID("gpu")).contains("--nvproxy=true"))
         }
@@ -103,11 +113,10 @@ import Testing
         let runsc = try scratch.standInRunsc(drivers: "550.54.14\\n570.86.15")
         try await withService { service in
             do {
-                _ = try await service.prepareNVProxy(
-                    Self.config(runsc: runsc, nvproxy: "true"), bundle: scratch.bundle, id: ContainerID("gpu"),
-                    host: scratch.host, executor: ProcessExecutor())
+                _ = try await prepare(service, Self.config(runsc: runsc, nvproxy: "true"), scratch: scratch, id: "gpu")
                 Issue.record("an unsupported driver was accepted")
-            } catch let error as TTRPCError {
+            } catch {
+                let error = TTRPCError(mapping: error)
                 #expect(error.code == .failedPrecondition)
                 #expect(
                     error.message
@@ -125,11 +134,10 @@ import Testing
         try await withService { service in
             try scratch.write("bundle/config.json", Self.gpuSpec)
             do {
-                _ = try await service.prepareNVProxy(
-                    Self.config(runsc: runsc, nvproxy: "true"), bundle: scratch.bundle, id: ContainerID("gpu"),
-                    host: scratch.host, executor: ProcessExecutor())
+                _ = try await prepare(service, Self.config(runsc: runsc, nvproxy: "true"), scratch: scratch, id: "gpu")
                 Issue.record("a GPU container was accepted by an nvproxy-less runsc")
-            } catch let error as TTRPCError {
+            } catch {
+                let error = TTRPCError(mapping: error)
                 #expect(error.code == .failedPrecondition)
                 #expect(error.message.hasPrefix("nvproxy is requested"), "\(error.message)")
                 #expect(error.message.contains("/usr/bin/runsc has no nvproxy support"), "\(error.message)")
@@ -138,9 +146,8 @@ import Testing
 
             try scratch.write("bundle/config.json", Self.plainSpec)
             for value in ["true", "false"] {
-                let result = try await service.prepareNVProxy(
-                    Self.config(runsc: runsc, nvproxy: value), bundle: scratch.bundle, id: ContainerID("plain"),
-                    host: scratch.host, executor: ProcessExecutor())
+                let result = try await prepare(
+                    service, Self.config(runsc: runsc, nvproxy: value), scratch: scratch, id: "plain")
                 #expect(result.runscConfig == ["platform": "ptrace"])
                 #expect(scratch.spec == Self.plainSpec)
             }
@@ -152,8 +159,7 @@ import Testing
         try scratch.write("bundle/config.json", Self.gpuSpec)
         try await withService { service in
             let config = RunscShimConfig(binaryName: "/nonexistent/runsc", runscConfig: ["platform": "ptrace"])
-            let result = try await service.prepareNVProxy(
-                config, bundle: scratch.bundle, id: ContainerID("gpu"), host: scratch.host, executor: ProcessExecutor())
+            let result = try await prepare(service, config, scratch: scratch, id: "gpu")
             #expect(result == config)
         }
         #expect(scratch.spec == Self.gpuSpec)

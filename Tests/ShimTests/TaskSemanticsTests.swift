@@ -222,7 +222,7 @@ struct TaskSemanticsTests {
             #expect {
                 try ShimService.checkIDPrefixes(id, runscRoot: root)
             } throws: { error in
-                (error as? TTRPCError)?.code == .failedPrecondition && "\(error)".contains(relation)
+                TTRPCError(mapping: error).code == .failedPrecondition && "\(error)".contains(relation)
             }
         }
         try ShimService.checkIDPrefixes("web-2", runscRoot: root + "/missing")

@@ -2,14 +2,10 @@
 # Environment checks: the private containerd, the locally built image and this kernel's runsc work
 # with stock components, so a failure in the shim's own tests is not the environment's.
 
-expect_eq() { # expect_eq WHAT EXPECTED ACTUAL
-  [ "$2" = "$3" ] || { echo "$1: expected '$2', got '$3'"; return 1; }
-}
-
 test_00_image_is_deterministic() {
   local a b
-  a=$(python3 mkimage.py "$HARNESS_BASE/img-a.tar" | awk '{print $3}')
-  b=$(python3 mkimage.py "$HARNESS_BASE/img-b.tar" | awk '{print $3}')
+  a=$(harness_mkimage "$HARNESS_BASE/img-a.tar" | awk '{print $3}')
+  b=$(harness_mkimage "$HARNESS_BASE/img-b.tar" | awk '{print $3}')
   expect_eq "manifest digest of two builds" "$a" "$b" || return 1
   cmp "$HARNESS_BASE/img-a.tar" "$HARNESS_BASE/img-b.tar"
 }

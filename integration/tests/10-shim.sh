@@ -2,38 +2,6 @@
 # containerd-shim-runsc-v1 driven by ctr against the private containerd: the shim is in
 # $HARNESS_BASE/opt/bin, so runtime io.containerd.runsc.v1 resolves to it.
 
-RUNSC_TOML=$HARNESS_BASE/runsc.toml
-cat >"$RUNSC_TOML" <<EOF
-root = "$HARNESS_BASE/runsc-root"
-[runsc_config]
-platform = "${RUNSC_PLATFORM:-ptrace}"
-network = "none"
-EOF
-
-# gvrun ID [CTR-OPTIONS...] -- COMMAND... : ctr run through our shim with the test runsc.toml.
-gvrun() {
-  local id=$1 options=()
-  shift
-  while [ $# -gt 0 ] && [ "$1" != -- ]; do options+=("$1"); shift; done
-  shift
-  hctr run --fifo-dir "$HARNESS_BASE/fifo" --runtime io.containerd.runsc.v1 \
-    --runtime-config-path "${GV_TOML:-$RUNSC_TOML}" "${options[@]}" "$HARNESS_IMAGE" "$id" "$@"
-}
-
-# The runsc id-bearing processes of a container, for leak checks.
-runsc_procs() { pgrep -f "runsc.*$HARNESS_BASE/runsc-root.*$1" || true; }
-
-task_status() { hctr tasks ls | awk -v id="$1" '$1 == id {print $3}'; }
-
-bundle_of() { echo "$HARNESS_BASE/state/io.containerd.runtime.v2.task/$HARNESS_NS/$1"; }
-
-cleanup_task() {
-  hctr tasks kill -s KILL "$1" >/dev/null 2>&1
-  hctr tasks delete -f "$1" >/dev/null 2>&1
-  hctr containers delete "$1" >/dev/null 2>&1
-  true
-}
-
 test_10_echo_output() {
   local out
   out=$(gvrun sh-echo --rm -- echo hello-from-gvisor)
@@ -166,7 +134,7 @@ test_99_nothing_left_behind() {
 # ~55 layers and more failed at Create (70 layers: ENOENT).
 test_21_image_of_100_layers_runs() {
   local image=docker.io/library/layers-100:latest out
-  MKIMAGE_EXTRA_LAYERS=99 python3 mkimage.py "$HARNESS_BASE/layers-100.tar" $image >/dev/null || return 1
+  harness_mkimage "$HARNESS_BASE/layers-100.tar" $image --extra-layers 99 >/dev/null || return 1
   hctr images import "$HARNESS_BASE/layers-100.tar" >/dev/null || return 1
   out=$(hctr run --fifo-dir "$HARNESS_BASE/fifo" --runtime io.containerd.runsc.v1 \
     --runtime-config-path "$RUNSC_TOML" --rm $image layers-100 cat /layers/1 /layers/99 2>&1)

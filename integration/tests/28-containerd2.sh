@@ -4,7 +4,7 @@
 # stdin and decodes the protobuf RuntimeInfo it prints (CRI asks the same way, internal/cri/server/service.go
 # `introspectRuntimeFeatures`); containerd 1.6/1.7 have no runtime introspection, so there the shim's output
 # is decoded directly. Pod containers reaching the sandbox's shim on 2.x is checked by test 25 (one shim per
-# pod) on every pair. Uses expect_eq (00) and RUNSC_TOML (10).
+# pod) on every pair. Uses expect_eq and RUNSC_TOML (harness.sh).
 
 CD2_PYTHON=${CRI_PYTHON:-$(cd .. && pwd)/.venv-cri/bin/python}
 
@@ -19,11 +19,11 @@ test_28_runtime_info_decoded_by_containerd() {
     out=$("$HARNESS_BASE/opt/bin/containerd-shim-runsc-v1" -info </dev/null | "$CD2_PYTHON" -c '
 import json, sys
 sys.path.insert(0, "tools")
-from ttrpc_call import parse
-info = parse(sys.stdin.buffer.read()); version = parse(info[2]); features = parse(info[4])
-print(json.dumps({"extra_type_url": "containerd.types.RuntimeInfo", "name": info[1].decode(),
-  "revision": version[2].decode(), "options_type_url": "", "features_type_url": features[1].decode(),
-  "features": json.loads(features[2])}))') || { echo "-info output not decodable: $out"; return 1; }
+from messages import parse
+info = parse("containerd.types.RuntimeInfo", sys.stdin.buffer.read())
+print(json.dumps({"extra_type_url": "containerd.types.RuntimeInfo", "name": info.name,
+  "revision": info.version.revision, "options_type_url": "", "features_type_url": info.features.type_url,
+  "features": json.loads(info.features.value)}))') || { echo "-info output not decodable: $out"; return 1; }
   fi
   echo "info: $out"
   check() { "$CD2_PYTHON" -c "import json,sys; d=json.loads(sys.argv[1]); print($1)" "$out"; }

@@ -8,7 +8,7 @@ INST_NODE_BIN=$(realpath -m "${GVISOR_NODE_BIN:-../out/bin/gvisor-node}")
 INST_SHIM_BIN=$(realpath -m "$SHIM_BIN")
 # Not realpath: the venv's python is a symlink whose target knows nothing of the venv.
 INST_CRI_PYTHON=${CRI_PYTHON:-$(cd .. && pwd)/.venv-cri/bin/python}
-INST_NS=gvisor-inst
+INST_NS=gvisor-inst-$HARNESS_RUN_ID
 
 # inst_setup [CONFIG-SED-EXPRESSION]: base, host root with containerd's default config, content, restart script.
 inst_setup() {
@@ -77,8 +77,8 @@ inst_restarts() { [ -f "$INST_BASE/restarts" ] && wc -l <"$INST_BASE/restarts" |
 inst_ctr() { ctr -a "$INST_SOCK" -n "$INST_NS" "$@"; }
 
 inst_import_images() {
-  python3 mkimage.py "$INST_BASE/busybox.tar" >/dev/null || return 1
-  python3 mkimage.py "$INST_BASE/pause.tar" docker.io/library/pause-local:latest '["/bin/sleep","2147483647"]' \
+  harness_mkimage "$INST_BASE/busybox.tar" >/dev/null || return 1
+  harness_mkimage "$INST_BASE/pause.tar" docker.io/library/pause-local:latest '["/bin/sleep","2147483647"]' \
     >/dev/null || return 1
   local ns
   for ns in "$INST_NS" k8s.io; do
@@ -105,7 +105,7 @@ inst_cri_run() {
 inst_cleanup() {
   [ -n "${INST_BASE:-}" ] && [ -d "$INST_BASE" ] || return 0
   private_containerd_cleanup "$INST_BASE" "$INST_SOCK" "$INST_NS k8s.io" \
-    "*/$INST_NS $INST_NS */gvisor-inst-cri"
+    "*/$INST_NS $INST_NS */$HARNESS_CRI_CGROUP_ROOT"
   rmdir /run/containerd/runsc/"$INST_NS" /run/containerd/runsc/k8s.io 2>/dev/null
   rm -rf "$INST_BASE"
   INST_BASE=

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Hardening (issue 10): the shim's seccomp self-confinement, checked in the live daemon and in the
 # processes it starts; OCI seccomp profiles and missing capabilities as named Create errors.
-# Uses gvrun, bundle_of, cleanup_task and RUNSC_TOML from 10-shim.sh.
+# Uses gvrun, bundle_of, cleanup_task and RUNSC_TOML (harness.sh).
 
 # hardening_probe_toml NAME [EXTRA-TOP-LEVEL-LINES]: a runsc.toml whose binary_name is a wrapper
 # that records, as a child of the shim, one line per runsc call: which shim process started it

@@ -2,27 +2,11 @@
 # The rest of the Task API through ctr and our shim: exec (output, exit codes, terminals, kill),
 # interactive terminals, stdin, pause/resume events, metrics, ps, OOM, the RPCs ctr 1.6 cannot send
 # to a non-runc runtime (Update, Checkpoint: sent with tools/ttrpc_call.py), and 1,000 execs without
-# leaks. Uses gvrun, task_status, cleanup_task and bundle_of from 10-shim.sh.
+# leaks. Uses gvrun, task_status, cleanup_task and bundle_of (harness.sh).
 
 TOOLS=$PWD/tools
 
 # events_start FILE / events_stop: `ctr events` in the background, stopped by PID.
-events_start() {
-  hctr events >"$1" 2>&1 &
-  EVENTS_PID=$!
-  sleep 0.3
-}
-events_stop() {
-  kill "$EVENTS_PID" 2>/dev/null
-  wait "$EVENTS_PID" 2>/dev/null
-  true
-}
-
-# An event line's JSON, by topic and container id.
-event_line() { grep -a " $1 " "$2" | grep -a "\"container_id\":\"$3\"" | head -1; }
-
-shim_pid_of() { cat "$(bundle_of "$1")/shim.pid"; }
-
 test_60_exec_output_exit_code_and_events() {
   local id=ex-basic out rc events=$HARNESS_BASE/events-60
   gvrun $id -d -- sleep 600 || return 1
@@ -135,9 +119,9 @@ test_67_update_and_checkpoint_answer_clearly() {
   gvrun $id -d -- sleep 600 || return 1
   address=$(cat "$(bundle_of $id)/address")
   # runsc before 2026 has no `update`: the sandbox's host cgroup takes the limit (65-task-semantics.sh checks it).
-  out=$(python3 "$TOOLS/ttrpc_call.py" "$address" "$HARNESS_NS" Update $id '{"memory":{"limit":104857600}}')
+  out=$("$HARNESS_PYTHON" "$TOOLS/ttrpc_call.py" "$address" "$HARNESS_NS" Update $id '{"memory":{"limit":104857600}}')
   expect_eq "Update" "code=0 message=" "$out" || { cleanup_task $id; return 1; }
-  out=$(python3 "$TOOLS/ttrpc_call.py" "$address" "$HARNESS_NS" Update $id '{"pids":{"limit":10}}')
+  out=$("$HARNESS_PYTHON" "$TOOLS/ttrpc_call.py" "$address" "$HARNESS_NS" Update $id '{"pids":{"limit":10}}')
   [[ $out == "code=12 message=Update of $id: runsc version 0.0~"*" has no 'update' subcommand"* ]] ||
     { echo "Update of pids only: $out"; cleanup_task $id; return 1; }
   out=$(hctr tasks checkpoint $id 2>&1)
@@ -145,7 +129,7 @@ test_67_update_and_checkpoint_answer_clearly() {
   [[ $out == *"only checkpoints that stop the container"* ]] ||
     { echo "checkpoint: $out"; cleanup_task $id; return 1; }
   expect_eq "state after refused checkpoint" RUNNING "$(task_status $id)" || { cleanup_task $id; return 1; }
-  out=$(python3 "$TOOLS/ttrpc_call.py" "$address" "$HARNESS_NS" Checkpoint $id \
+  out=$("$HARNESS_PYTHON" "$TOOLS/ttrpc_call.py" "$address" "$HARNESS_NS" Checkpoint $id \
     "{\"path\":\"$HARNESS_BASE/ckpt\",\"exit\":true}")
   expect_eq "checkpoint with exit" "code=0 message=" "$out" || { cleanup_task $id; return 1; }
   [ -s "$HARNESS_BASE/ckpt/checkpoint.img" ] || { echo "no checkpoint image"; cleanup_task $id; return 1; }

@@ -3,7 +3,7 @@
 # (ptrace) and the pinned 20240729 (systrap, .cache/versions). Kill after exit, metrics of a created task,
 # a missing executable at Create, runsc's id prefixes, Update, and the runc option types (IoUid/IoGid on the
 # stdio pipes, ShimCgroup at `start`). Requests ctr cannot send go to the shim with tools/ttrpc_call.py.
-# Uses gvrun, task_status, cleanup_task and bundle_of from 10-shim.sh.
+# Uses gvrun, task_status, cleanup_task and bundle_of (harness.sh).
 
 TS_TOOLS=$PWD/tools
 TS_RUNSC_2024=$(cd .. && pwd)/.cache/versions/runsc-20240729/usr/bin/runsc
@@ -16,7 +16,7 @@ platform = "systrap"
 network = "none"
 EOF2
 
-ts_call() { python3 "$TS_TOOLS/ttrpc_call.py" "$1" "$HARNESS_NS" "$2" "$3" "${4:-}"; }
+ts_call() { "$HARNESS_PYTHON" "$TS_TOOLS/ttrpc_call.py" "$1" "$HARNESS_NS" "$2" "$3" "${4:-}"; }
 
 # ts_each_runsc FUNCTION: FUNCTION VERSION TOML for 2022 (system runsc) and 2024; fails if either fails.
 ts_each_runsc() {
@@ -221,7 +221,7 @@ test_65g_start_moves_the_shim_into_its_shim_cgroup() {
   local id=ts-shimcg bundle=$HARNESS_BASE/ts-shimcg cgroup=/$HARNESS_NS/ts-shim-cgroup address pid out rc=0
   mkdir -p "$bundle" /sys/fs/cgroup/memory$cgroup /sys/fs/cgroup/cpu$cgroup
   echo '{"ociVersion": "1.0.2"}' >"$bundle/config.json"
-  address=$(cd "$bundle" && python3 "$TS_TOOLS/ttrpc_call.py" --start-options \
+  address=$(cd "$bundle" && "$HARNESS_PYTHON" "$TS_TOOLS/ttrpc_call.py" --start-options \
     "{\"create_options\": {\"shim_cgroup\": \"$cgroup\"}}" |
     "$HARNESS_BASE/opt/bin/containerd-shim-runsc-v1" -namespace "$HARNESS_NS" \
       -address "$HARNESS_BASE/containerd.sock" -publish-binary /bin/true -id $id start 2>&1)
@@ -235,7 +235,7 @@ test_65g_start_moves_the_shim_into_its_shim_cgroup() {
     for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
     kill -0 "$pid" 2>/dev/null && { echo "shim $pid still runs"; kill -9 "$pid"; rc=1; }
   fi
-  out=$(cd "$bundle" && python3 "$TS_TOOLS/ttrpc_call.py" --start-options \
+  out=$(cd "$bundle" && "$HARNESS_PYTHON" "$TS_TOOLS/ttrpc_call.py" --start-options \
     '{"create_options": {"shim_cgroup": "/no/such/cgroup"}}' |
     "$HARNESS_BASE/opt/bin/containerd-shim-runsc-v1" -namespace "$HARNESS_NS" \
       -address "$HARNESS_BASE/containerd.sock" -publish-binary /bin/true -id $id-bad start 2>&1)

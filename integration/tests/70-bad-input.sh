@@ -4,7 +4,7 @@
 # foreign options types, signal numbers, hand-made bundles) go straight to the shim of a running container with
 # tools/ttrpc_call.py: in a pod-less ctr setup each container has its own shim, and a second Create on it is how
 # a pod's containers reach their sandbox's shim, so this exercises the real Create path of a real shim.
-# Uses gvrun, task_status, cleanup_task, bundle_of and runsc_procs from 10-shim.sh.
+# Uses gvrun, task_status, cleanup_task, bundle_of and runsc_procs (harness.sh).
 
 BAD_INPUT_FUZZ_SECONDS=${BAD_INPUT_FUZZ_SECONDS:-20}
 BAD_INPUT_FUZZ_SEED=${BAD_INPUT_FUZZ_SEED:-11}
@@ -32,7 +32,7 @@ bi_snapshot() {
 }
 
 # bi_call ADDRESS METHOD ID [JSON]: one Task RPC on a shim, printing "code=N message=...".
-bi_call() { python3 "$BAD_INPUT_TOOLS/ttrpc_call.py" "$1" "$HARNESS_NS" "$2" "$3" "${4:-}"; }
+bi_call() { "$HARNESS_PYTHON" "$BAD_INPUT_TOOLS/ttrpc_call.py" "$1" "$HARNESS_NS" "$2" "$3" "${4:-}"; }
 
 test_70_socket_fuzz_leaves_shim_and_container_serving() {
   local id=bi-fuzz shim address fds_before fds_after out rc state probe
@@ -40,7 +40,7 @@ test_70_socket_fuzz_leaves_shim_and_container_serving() {
   shim=$(cat "$(bundle_of $id)/shim.pid")
   address=$(cat "$(bundle_of $id)/address")
   fds_before=$(bi_fds "$shim")
-  out=$(python3 "$BAD_INPUT_TOOLS/ttrpc_fuzz.py" "$address" "$HARNESS_NS" "$BAD_INPUT_FUZZ_SECONDS" \
+  out=$("$HARNESS_PYTHON" "$BAD_INPUT_TOOLS/ttrpc_fuzz.py" "$address" "$HARNESS_NS" "$BAD_INPUT_FUZZ_SECONDS" \
     "$BAD_INPUT_FUZZ_SEED" $id 2>&1)
   rc=$?
   [ -z "$BAD_INPUT_LOG" ] || echo "$out" >>"$BAD_INPUT_LOG"
@@ -174,7 +174,7 @@ test_74_partial_frame_flood_keeps_memory_bounded_and_shim_serving() {
   gvrun $id -d -- sleep 600 || return 1
   shim=$(cat "$(bundle_of $id)/shim.pid")
   address=$(cat "$(bundle_of $id)/address")
-  out=$(python3 "$BAD_INPUT_TOOLS/ttrpc_flood.py" "$address" "$HARNESS_NS" $id "$shim" \
+  out=$("$HARNESS_PYTHON" "$BAD_INPUT_TOOLS/ttrpc_flood.py" "$address" "$HARNESS_NS" $id "$shim" \
     "$BAD_INPUT_FLOOD_CONNECTIONS" 15 2>&1) || { echo "flood failed: $out"; cleanup_task $id; return 1; }
   echo "$out" | tr '\n' ' '
   echo

@@ -2,18 +2,13 @@
 # Faults (issue 11): containerd restarted under running containers and pods, the shim killed with SIGKILL,
 # the runsc sandbox killed from outside, and debug logs on a read-only or full file system.
 # Tests that restart or starve containerd get their own containerd with CRI enabled (rl_setup), like
-# 30-installer.sh; the debug-log test uses the harness's. Uses expect_eq (00), gvrun and task_status (10),
-# events_start/events_stop (60). Container ids start with rl- and have equal lengths (runsc resolves ids by
+# 30-installer.sh; the debug-log test uses the harness's. Uses expect_eq, gvrun, task_status,
+# events_start/events_stop (harness.sh). Container ids start with rl- and have equal lengths (runsc resolves ids by
 # prefix).
 
 RL_CRI_PYTHON=${CRI_PYTHON:-$(cd .. && pwd)/.venv-cri/bin/python}
 RL_SHIM_BIN=$(realpath -m "$SHIM_BIN")
-RL_NS=rl-faults
-# Figures for README's reliability section; `make soak` sets it.
-RELIABILITY_LOG=${RELIABILITY_LOG:-/dev/null}
-
-rl_report() { echo "$*" >>"$RELIABILITY_LOG"; }
-
+RL_NS=rl-faults-$HARNESS_RUN_ID
 # rl_setup: a base directory, the shim in its opt/bin, a runsc.toml, and a containerd with CRI (handler runsc,
 # local pause image, restrict_oom_score_adj since root lacks CAP_SYS_RESOURCE here); images imported.
 rl_setup() {
@@ -28,8 +23,8 @@ rl_setup() {
   HARNESS_CRI=1 HARNESS_CRI_DEFAULT_RUNTIME=runsc HARNESS_CRI_RUNSC_CONFIG=$RL_BASE/runsc.toml \
     harness_containerd_config "$RL_BASE" >"$RL_BASE/config.toml"
   rl_containerd_start || return 1
-  python3 mkimage.py "$RL_BASE/busybox.tar" >/dev/null || return 1
-  python3 mkimage.py "$RL_BASE/pause.tar" docker.io/library/pause-local:latest '["/bin/sleep","2147483647"]' \
+  harness_mkimage "$RL_BASE/busybox.tar" >/dev/null || return 1
+  harness_mkimage "$RL_BASE/pause.tar" docker.io/library/pause-local:latest '["/bin/sleep","2147483647"]' \
     >/dev/null || return 1
   local ns
   for ns in "$RL_NS" k8s.io; do
@@ -66,7 +61,7 @@ rl_containerd_stop() {
 rl_cleanup() {
   [ -n "${RL_BASE:-}" ] && [ -d "$RL_BASE" ] || return 0
   # RL_KEEP_LOG=FILE keeps containerd's log (with the shims' lines) for debugging.
-  private_containerd_cleanup "$RL_BASE" "$RL_SOCK" "$RL_NS k8s.io" "*/$RL_NS $RL_NS */gvisor-rl-cri"
+  private_containerd_cleanup "$RL_BASE" "$RL_SOCK" "$RL_NS k8s.io" "*/$RL_NS $RL_NS */$HARNESS_CRI_CGROUP_ROOT"
   [ -z "${RL_KEEP_LOG:-}" ] || cp "$RL_BASE/containerd.log" "$RL_KEEP_LOG"
   rm -rf "$RL_BASE"
   RL_BASE=

@@ -4,7 +4,7 @@
 # processes back at the baseline after each round; 1,000 execs and 1,000 Stats calls against one container
 # within stated descriptor and memory bounds. `make test` runs the issue's figures (3 rounds of 50, about 30 s
 # here; 1,000 execs and Stats, about 3.5 min); `make soak` (SOAK=1) runs 10 rounds of 100 and 3,000 of each.
-# Uses expect_eq, gvrun, shim_pid_of, cleanup_task, rl_report.
+# Uses expect_eq, gvrun, shim_pid_of, cleanup_task, rl_report (harness.sh).
 
 LOAD_CONTAINERS=${LOAD_CONTAINERS:-$([ -n "${SOAK:-}" ] && echo 100 || echo 50)}
 LOAD_ROUNDS=${LOAD_ROUNDS:-$([ -n "${SOAK:-}" ] && echo 10 || echo 3)}

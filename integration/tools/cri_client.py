@@ -1,7 +1,7 @@
 """What every CRI test tool here builds the same way: the runtime client and host-network pod and container configs.
 
 The client is PyPI's container-runtime-interface-api (`make cri-venv`; Debian 12 has no crictl). Images are the
-locally built busybox-local and pause-local (integration/harness.sh, mkimage.py); pods use the host network,
+locally built busybox-local and pause-local (integration/harness.sh, scripts/oci-image.py busybox); pods use the host network,
 because this machine has no CNI.
 """
 

@@ -3,7 +3,8 @@
 
     cri_pod.py ENDPOINT HANDLER NAME COMMAND [LOG-DIR]
 
-Images come from the local store (busybox-local, pause-local); the pod's cgroups go under /gvisor-inst-cri.
+Images come from the local store (busybox-local, pause-local); the pod's cgroups go under
+/$HARNESS_CRI_CGROUP_ROOT (one name per test run, set by integration/harness.sh).
 The pod is stopped and removed before exiting. Exit status: the container's, or 1 when CRI refused.
 The client is PyPI's container-runtime-interface-api (Debian 12 has no crictl); `make cri-venv` installs it.
 """
@@ -25,7 +26,7 @@ def main(argv):
     endpoint, handler, name, command = argv[1:5]
     log_dir = argv[5] if len(argv) > 5 else tempfile.mkdtemp(prefix="cri-pod.")
     runtime = cri_runtime(endpoint)
-    sandbox = sandbox_config(name, name + "-uid", log_dir, "/gvisor-inst-cri/" + name)
+    sandbox = sandbox_config(name, name + "-uid", log_dir, f"/{os.environ.get('HARNESS_CRI_CGROUP_ROOT', 'gvisor-cri-test')}/{name}")
     try:
         pod = runtime.RunPodSandbox(
             pb.RunPodSandboxRequest(config=sandbox, runtime_handler=handler), timeout=60).pod_sandbox_id

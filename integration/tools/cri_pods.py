@@ -32,7 +32,7 @@ from cri_api.v1 import api_pb2 as pb
 from cri_client import container_config, runtime, sandbox_config
 SHIM = "containerd-shim-runsc-v1"
 # Pod cgroups go here (as the kubelet's kubepods); the name starts with "pod" per pod, as the kubelet's do.
-CGROUP_ROOT = "gvisor-cri-test"
+CGROUP_ROOT = os.environ.get("HARNESS_CRI_CGROUP_ROOT", "gvisor-cri-test")
 
 
 class Failure(Exception):
@@ -380,7 +380,8 @@ def oom(env):
 
 
 # The kubelet's systemd driver names pod slices <parent>-pod<uid with _ for ->.slice, nested as systemd nests them.
-SLICE_ROOT = "gvisorcritest"
+# One name per test run (no "-": systemd reads it as nesting).
+SLICE_ROOT = "gvisorcritest" + os.environ.get("HARNESS_RUN_ID", "")
 
 
 def remove_cgroups(name):

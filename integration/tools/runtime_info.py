@@ -14,39 +14,36 @@ import sys
 import grpc
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ttrpc_call import any_message, field, parse  # noqa: E402
+from messages import any_of, message, parse  # noqa: E402
 
 
 def main():
     sock, runtime = sys.argv[1:3]
     config_path = sys.argv[3] if len(sys.argv) > 3 else ""
-    runtime_request = field(1, runtime.encode())
+    runtime_request = message("tools.RuntimeRequest", runtime_path=runtime)
     if config_path:
-        options = field(1, b"io.containerd.runsc.v1.options") + field(2, config_path.encode())
-        runtime_request += field(2, any_message("runtimeoptions.v1.Options", options))
-    request = field(1, b"io.containerd.runtime.v2") + field(2, b"task") + field(
-        3, any_message("containerd.types.RuntimeRequest", runtime_request))
+        options = message("tools.RuntimeOptions", type_url="io.containerd.runsc.v1.options", config_path=config_path)
+        runtime_request.options.CopyFrom(any_of("runtimeoptions.v1.Options", options))
+    request = message("tools.PluginInfoRequest", type="io.containerd.runtime.v2", id="task",
+                      options=any_of("containerd.types.RuntimeRequest", runtime_request))
     channel = grpc.insecure_channel("unix://" + sock)
     call = channel.unary_unary("/containerd.services.introspection.v1.Introspection/PluginInfo",
-                               request_serializer=None, response_deserializer=None)
+                               request_serializer=lambda m: m.SerializeToString(),
+                               response_deserializer=lambda data: parse("tools.PluginInfoResponse", data))
     try:
         response = call(request, timeout=30)
     except grpc.RpcError as error:
         print(f"PluginInfo failed: {error.code()} {error.details()}")
         return 1
-    extra = parse(parse(response)[2])  # PluginInfoResponse.extra: Any(RuntimeInfo)
-    info = parse(extra[2])
-    version = parse(info.get(2, b""))
-    options = parse(info[3]) if 3 in info else {}
-    features = parse(info[4])
+    info = parse("containerd.types.RuntimeInfo", response.extra.value)
     print(json.dumps({
-        "extra_type_url": extra[1].decode(),
-        "name": info[1].decode(),
-        "version": version.get(1, b"").decode(),
-        "revision": version.get(2, b"").decode(),
-        "options_type_url": options.get(1, b"").decode(),
-        "features_type_url": features[1].decode(),
-        "features": json.loads(features[2]),
+        "extra_type_url": response.extra.type_url,
+        "name": info.name,
+        "version": info.version.version,
+        "revision": info.version.revision,
+        "options_type_url": info.options.type_url,
+        "features_type_url": info.features.type_url,
+        "features": json.loads(info.features.value),
     }))
     return 0
 

@@ -19,151 +19,80 @@ Usage: ttrpc_call.py --start-options JSON  writes the Any `start` reads on stdin
 Prints "code=N message=..." (N = 0 on success) and exits 0 when the call completed.
 """
 import json
-import socket
-import struct
 import sys
 
+from messages import any_of, call, message
 
-def varint(n):
-    out = bytearray()
-    while True:
-        byte = n & 0x7F
-        n >>= 7
-        out.append(byte | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-def field(number, data):  # length-delimited field
-    return varint(number << 3 | 2) + varint(len(data)) + data
-
-
-def boolean(number, value):
-    return varint(number << 3) + varint(1 if value else 0)
-
-
-def any_message(type_url, value):
-    return field(1, type_url.encode()) + field(2, value)
-
-
-def number(field_number, value):  # varint field
-    return varint(field_number << 3) + varint(value)
+# The runc option types a Create may carry; containerd's type URL for each is the message's full name.
+RUNC_OPTION_TYPES = {"create_options": "containerd.linux.runc.CreateOptions",
+                     "runc_options": "containerd.runc.v1.Options"}
 
 
 def runc_options(argument):
     """The options Any of a Create: runtimeoptions (config_path), a runc type, or a raw one."""
     if "config_path" in argument:  # runtimeoptions.v1.Options{config_path}, as ctr --runtime-config-path sends
-        return any_message("runtimeoptions.v1.Options", field(2, argument["config_path"].encode()))
-    for key, type_url, numbers in (
-            ("create_options", "containerd.linux.runc.CreateOptions",
-             {"no_pivot_root": 1, "shim_cgroup": 9, "io_uid": 10, "io_gid": 11}),
-            ("runc_options", "containerd.runc.v1.Options",
-             {"no_pivot_root": 1, "no_new_keyring": 2, "shim_cgroup": 3, "io_uid": 4, "io_gid": 5,
-              "binary_name": 6, "root": 7})):
+        return any_of("runtimeoptions.v1.Options",
+                      message("tools.RuntimeOptions", config_path=argument["config_path"]))
+    for key, full_name in RUNC_OPTION_TYPES.items():
         if key in argument:
-            body = b""
-            for name, value in argument[key].items():
-                if isinstance(value, str):
-                    body += field(numbers[name], value.encode())
-                else:
-                    body += number(numbers[name], int(value))
-            return any_message(type_url, body)
+            return any_of(full_name, message(full_name, **argument[key]))
     if "options" in argument:
         options = argument["options"]
-        return any_message(options["type_url"], options.get("value", "").encode())
+        return any_of(options["type_url"], options.get("value", "").encode())
     return None
 
 
-def read_varint(data, i):
-    """The varint at data[i:], and the index after it."""
-    value, shift = 0, 0
-    while True:
-        b = data[i]; i += 1
-        value |= (b & 0x7F) << shift; shift += 7
-        if not b & 0x80:
-            return value, i
+def request_body(method, container, argument):
+    """The Task request message for METHOD."""
+    if method == "Update":
+        resources = any_of("types.containerd.io/opencontainers/runtime-spec/1/LinuxResources",
+                           json.dumps(argument).encode())
+        return message("containerd.task.v2.UpdateTaskRequest", id=container, resources=resources)
+    if method == "Checkpoint":
+        options = any_of("containerd.runc.v1.CheckpointOptions",
+                         message("containerd.runc.v1.CheckpointOptions", exit=argument.get("exit", False)))
+        return message("containerd.task.v2.CheckpointTaskRequest", id=container, path=argument["path"],
+                       options=options)
+    if method == "Create":
+        body = message("containerd.task.v2.CreateTaskRequest", id=container, bundle=argument.get("bundle", ""),
+                       stdout=argument.get("stdout", ""), stderr=argument.get("stderr", ""))
+        for mount in argument.get("rootfs", []):
+            body.rootfs.add(type=mount["type"], source=mount["source"], options=mount.get("options", []))
+        options = runc_options(argument)
+        if options is not None:
+            body.options.CopyFrom(options)
+        return body
+    if method == "Kill":
+        return message("containerd.task.v2.KillRequest", id=container, exec_id=argument.get("exec_id", ""),
+                       signal=argument.get("signal", 0), all=argument.get("all", False))
+    if method in ("State", "Start", "Delete"):
+        return message(f"containerd.task.v2.{method}Request", id=container, exec_id=argument.get("exec_id", ""))
+    if method in ("Stats", "Shutdown"):
+        return message(f"containerd.task.v2.{method}Request", id=container)
+    raise SystemExit(f"unsupported method {method}")
 
 
-def parse(data):
-    fields, i = {}, 0
-    while i < len(data):
-        key, i = read_varint(data, i)
-        number, kind = key >> 3, key & 7
-        if kind == 0:
-            value, i = read_varint(data, i)
-        elif kind == 2:
-            length, i = read_varint(data, i)
-            value = data[i:i + length]; i += length
-        elif kind == 5:
-            value, i = data[i:i + 4], i + 4
-        elif kind == 1:
-            value, i = data[i:i + 8], i + 8
-        else:
-            raise ValueError(f"unsupported wire type {kind}")
-        fields[number] = value
-    return fields
+RESPONSE_TYPES = {"State": "containerd.task.v2.StateResponse", "Create": "containerd.task.v2.CreateTaskResponse",
+                  "Start": "containerd.task.v2.StartResponse", "Stats": "containerd.task.v2.StatsResponse"}
 
 
 def main():
     if sys.argv[1] == "--start-options":
-        sys.stdout.buffer.write(runc_options(json.loads(sys.argv[2])))
+        sys.stdout.buffer.write(runc_options(json.loads(sys.argv[2])).SerializeToString())
         return
     sock_path, namespace, method, container = sys.argv[1:5]
     argument = json.loads(sys.argv[5]) if len(sys.argv) > 5 and sys.argv[5] else {}
-    if method == "Update":
-        body = field(1, container.encode()) + field(
-            2, any_message("types.containerd.io/opencontainers/runtime-spec/1/LinuxResources",
-                           json.dumps(argument).encode()))
-    elif method == "Checkpoint":
-        options = boolean(1, argument.get("exit", False))
-        body = field(1, container.encode()) + field(2, argument["path"].encode()) + field(
-            3, any_message("containerd.runc.v1.CheckpointOptions", options))
-    elif method == "Create":
-        body = field(1, container.encode()) + field(2, argument.get("bundle", "").encode())
-        for mount in argument.get("rootfs", []):
-            body += field(3, field(1, mount["type"].encode()) + field(2, mount["source"].encode())
-                          + b"".join(field(4, o.encode()) for o in mount.get("options", [])))
-        for name, number_ in (("stdout", 6), ("stderr", 7)):
-            if name in argument:
-                body += field(number_, argument[name].encode())
-        options = runc_options(argument)
-        if options is not None:
-            body += field(10, options)
-    elif method == "Kill":
-        body = (field(1, container.encode()) + field(2, argument.get("exec_id", "").encode())
-                + varint(3 << 3) + varint(argument.get("signal", 0)) + boolean(4, argument.get("all", False)))
-    elif method in ("State", "Stats", "Shutdown"):
-        body = field(1, container.encode())
-    elif method in ("Start", "Delete"):
-        body = field(1, container.encode()) + field(2, argument.get("exec_id", "").encode())
-    else:
-        raise SystemExit(f"unsupported method {method}")
-    metadata = field(1, b"containerd-namespace-ttrpc") + field(2, namespace.encode())
-    request = (field(1, b"containerd.task.v2.Task") + field(2, method.encode()) + field(3, body)
-               + field(5, metadata))
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        s.settimeout(60)
-        s.connect(sock_path.removeprefix("unix://"))
-        s.sendall(struct.pack(">IIBB", len(request), 1, 1, 0) + request)
-        header = b""
-        while len(header) < 10:
-            header += s.recv(10 - len(header))
-        length = struct.unpack(">I", header[:4])[0]
-        payload = b""
-        while len(payload) < length:
-            payload += s.recv(length - len(payload))
-    response = parse(payload)
-    status = parse(response.get(1, b""))
-    message = status.get(2, b"").decode()
-    print(f"code={status.get(1, 0)} message={message}")
-    if status.get(1, 0) == 0:
-        answer = parse(response.get(2, b""))
+    response = call(sock_path, namespace, method, request_body(method, container, argument))
+    print(f"code={response.status.code} message={response.status.message}")
+    if response.status.code == 0 and method in RESPONSE_TYPES:
+        answer = message(RESPONSE_TYPES[method])
+        answer.ParseFromString(response.payload)
         if method == "State":
-            print(f"status={answer.get(4, 0)}")
+            print(f"status={answer.status}")
         elif method in ("Create", "Start"):
-            print(f"pid={answer.get(1, 0)}")
+            print(f"pid={answer.pid}")
         elif method == "Stats":
-            print(f"type_url={parse(answer.get(1, b'')).get(1, b'').decode()}")
+            print(f"type_url={answer.stats.type_url}")
 
 
 if __name__ == "__main__":

@@ -15,14 +15,9 @@ import socket
 import sys
 import time
 
-from ttrpc_call import field, parse  # noqa: E402
+from messages import frame_header as header, message, parse, ttrpc_request
 
-TASK = b"containerd.task.v2.Task"
 MAX = 4 << 20
-
-
-def header(length, stream, kind=1, flags=0):
-    return length.to_bytes(4, "big") + stream.to_bytes(4, "big") + bytes([kind, flags])
 
 
 def rss_kb(pid):
@@ -51,8 +46,7 @@ def read_frame(s, timeout):
 
 
 def state(path, namespace, container):
-    metadata = field(1, b"containerd-namespace-ttrpc") + field(2, namespace.encode())
-    request = field(1, TASK) + field(2, b"State") + field(3, field(1, container.encode())) + field(5, metadata)
+    request = ttrpc_request(namespace, "State", message("containerd.task.v2.StateRequest", id=container))
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
             s.settimeout(10)
@@ -63,10 +57,9 @@ def state(path, namespace, container):
         return f"error:{error}"
     if answer is None:
         return "no-answer"
-    response = parse(answer)
-    code = parse(response.get(1, b"")).get(1, 0)
-    status = parse(response.get(2, b"")).get(4, 0)
-    return f"code={code},status={status}"
+    response = parse("ttrpc.Response", answer)
+    status = parse("containerd.task.v2.StateResponse", response.payload).status
+    return f"code={response.status.code},status={status}"
 
 
 def main():

@@ -24,16 +24,11 @@ import struct
 import sys
 import time
 
-# Protobuf encoding helpers shared with the plain client (same directory).
-from ttrpc_call import field, parse  # noqa: E402
+from messages import NAMESPACE_KEY, frame_header as header, message, parse
 
 TASK = b"containerd.task.v2.Task"
 READ_ONLY = [b"State", b"Pids", b"Stats", b"Connect"]
 MAX = 4 << 20
-
-
-def header(length, stream, kind=1, flags=0):
-    return struct.pack(">IIBB", length, stream, kind, flags)
 
 
 class Fuzzer:
@@ -42,7 +37,7 @@ class Fuzzer:
         self.namespace = namespace
         self.container = container
         self.rng = rng
-        self.metadata = field(1, b"containerd-namespace-ttrpc") + field(2, namespace.encode())
+        self.namespace_bytes = namespace.encode()
         self.counts = {}
         self.frames = 0
         self.bytes = 0
@@ -50,7 +45,13 @@ class Fuzzer:
         self.failures = []
 
     def request(self, service, method, payload):
-        return field(1, service) + field(2, method) + field(3, payload) + field(5, self.metadata)
+        """A ttrpc Request (as tools.RawTTRPCRequest, so names need not be UTF-8) carrying PAYLOAD bytes."""
+        request = message("tools.RawTTRPCRequest", service=service, method=method, payload=payload)
+        request.metadata.add(key=NAMESPACE_KEY.encode(), value=self.namespace_bytes)
+        return request.SerializeToString()
+
+    def state_payload(self):
+        return message("containerd.task.v2.StateRequest", id=self.container).SerializeToString()
 
     def connect(self, timeout=2.0):
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -76,7 +77,7 @@ class Fuzzer:
         return header(len(payload), self.stream() if stream is None else stream, kind, flags) + payload
 
     def state_request(self):
-        return self.request(TASK, b"State", field(1, self.container.encode()))
+        return self.request(TASK, b"State", self.state_payload())
 
     # One connection per scenario.
 
@@ -94,7 +95,7 @@ class Fuzzer:
             answers = self.read_answers(s, 2, timeout=10)
             if len(answers) != 2 or answers[0][0] != 1 or answers[1][0] != 3:
                 self.failures.append(f"oversized then State: answers {[(a[0], len(a[1])) for a in answers]}")
-            elif parse(parse(answers[0][1]).get(1, b"")).get(1) != 8:  # RESOURCE_EXHAUSTED
+            elif parse("ttrpc.Response", answers[0][1]).status.code != 8:  # RESOURCE_EXHAUSTED
                 self.failures.append("oversized frame not answered with ResourceExhausted")
             return
         self.send(s, header(length, self.stream()) + self.random_bytes(self.rng.randint(0, 4096)))
@@ -115,10 +116,10 @@ class Fuzzer:
     def s_unknown(self, s):
         if self.rng.random() < 0.5:
             service = self.rng.choice([b"no.such.Service", b"containerd.task.v3.Task", b"", self.random_bytes(12)])
-            request = self.request(service, b"State", field(1, self.container.encode()))
+            request = self.request(service, b"State", self.state_payload())
         else:
             method = self.rng.choice([b"Nope", b"state", b"", b"Shutdown2", self.random_bytes(8)])
-            request = self.request(TASK, method, field(1, self.container.encode()))
+            request = self.request(TASK, method, self.state_payload())
         self.send(s, self.frame_of(request))
         self.read_answers(s, 1, timeout=1)
 
@@ -180,11 +181,10 @@ class Fuzzer:
         if not answers:
             self.failures.append("State got no answer")
             return
-        response = parse(answers[0][1])
-        status = parse(response.get(1, b"")).get(1, 0)
-        state = parse(response.get(2, b""))
-        if status != 0 or state.get(4) != 2:  # StateResponse.status (field 4) RUNNING
-            self.failures.append(f"State answered code={status} status={state.get(4)}")
+        response = parse("ttrpc.Response", answers[0][1])
+        state = parse("containerd.task.v2.StateResponse", response.payload)
+        if response.status.code != 0 or state.status != 2:  # containerd.v1.types.Status RUNNING
+            self.failures.append(f"State answered code={response.status.code} status={state.status}")
         else:
             self.liveness_ok += 1
 
