@@ -49,8 +49,9 @@ let package = Package(
         // containerd shim API messages (generated, `make protos`) and the Task service glue.
         .target(
             name: "ShimAPI", dependencies: ["TTRPC", protobuf], exclude: ["Protos"], swiftSettings: strict),
-        // Host OS calls shared by every library: whole-file reads, atomic writes, directory listing, stat checks.
-        .target(name: "HostOS", swiftSettings: strict),
+        // The host-OS layer shared by every library: whole-file reads, atomic writes, directory listing, stat checks,
+        // one spawn, one wait-status decoder, signals as descriptors; Glibc and CShim only (no Foundation).
+        .target(name: "HostOS", dependencies: ["CShim"], swiftSettings: strict),
 
         // GVisorConfiguration, runsc.toml, flag allow-list and validation.
         .target(
@@ -63,7 +64,7 @@ let package = Package(
             swiftSettings: strict),
 
         // A value-type driver for the runsc CLI: options → argv, process runs, JSON decoding.
-        .target(name: "Runsc", swiftSettings: strict),
+        .target(name: "Runsc", dependencies: ["HostOS"], swiftSettings: strict),
 
         // nvproxy (GPUs): host discovery, runsc's supported drivers, GPU requests in a spec, the spec rewrite.
         // SHA-256 for the shim's socket names and the controller's checksum names; no crypto library.

@@ -1,8 +1,5 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
+import Glibc
+import HostOS
 
 /// Runs a program to completion with stdout and stderr captured together; for the restart command and
 /// version probes, which print little.
@@ -21,24 +18,20 @@ enum Subprocess {
         }
         _ = fcntl(pipeEnds[0], F_SETFD, FD_CLOEXEC)
         _ = fcntl(pipeEnds[1], F_SETFD, FD_CLOEXEC)
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 2)
-        var pid: pid_t = 0
-        let cArguments = argv.map { strdup($0) } + [nil]
-        defer { cArguments.forEach { free($0) } }
-        let spawned = cArguments.withUnsafeBufferPointer { arguments in
-            posix_spawnp(&pid, argv[0], &actions, nil, UnsafeMutablePointer(mutating: arguments.baseAddress!), environ)
+        let spawn = Spawn(
+            executable: argv[0], arguments: argv,
+            descriptors: [.null, .duplicate(pipeEnds[1]), .duplicate(pipeEnds[1])])
+        let pid: pid_t
+        do {
+            pid = try spawn.start()
+        } catch {
+            close(pipeEnds[0])
+            close(pipeEnds[1])
+            return Result(
+                status: "cannot start \(argv[0]): \(String(cString: strerror(error.errno)))", succeeded: false,
+                output: "")
         }
         close(pipeEnds[1])
-        guard spawned == 0 else {
-            close(pipeEnds[0])
-            return Result(
-                status: "cannot start \(argv[0]): \(String(cString: strerror(spawned)))", succeeded: false, output: "")
-        }
         var output: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         var timedOut = false
@@ -60,16 +53,15 @@ enum Subprocess {
             if output.count < 65536 { output.append(contentsOf: buffer[0..<count]) }
         }
         close(pipeEnds[0])
-        var waitStatus: Int32 = 0
-        while waitpid(pid, &waitStatus, 0) < 0 && errno == EINTR {}
         let text = String(decoding: output, as: UTF8.self).trimmingWhitespace
+        let status: WaitStatus
+        do { status = try WaitStatus.wait(for: pid) } catch {
+            return Result(status: "\(error)", succeeded: false, output: text)
+        }
         if timedOut {
             return Result(status: "timed out after \(timeoutSeconds)s", succeeded: false, output: text)
         }
-        let signal = waitStatus & 0x7F
-        if signal != 0 { return Result(status: "killed by signal \(signal)", succeeded: false, output: text) }
-        let code = (waitStatus >> 8) & 0xFF
-        return Result(status: "exit status \(code)", succeeded: code == 0, output: text)
+        return Result(status: status.description, succeeded: status.isSuccess, output: text)
     }
 
     static func monotonicSeconds() -> Double {

@@ -4,9 +4,8 @@ import Synchronization
 /// Drains the parent ends of capture pipes on one background thread shared by all children, so a child
 /// that prints a lot never blocks on a full pipe and no Swift concurrency thread blocks in `read(2)`.
 ///
-/// A capture ends with ``finish(_:)``, called once the child has exited: whatever is still buffered is read
-/// without blocking and the pipe is closed. End-of-file is not awaited, because runsc's descendants (the
-/// sandbox) may hold the write end for the container's whole life.
+/// The blocking path for processes without an event loop (gvisor-node, tests); the thread starts at the first
+/// capture. A capture ends with ``finish(_:)`` (see ``OutputCapture``).
 final class OutputCollector: Sendable {
     static let shared = OutputCollector()
 
@@ -51,6 +50,12 @@ final class OutputCollector: Sendable {
         }
         signal()
         return id
+    }
+
+    /// ``register(_:)`` as an ``OutputCapture``.
+    func capture(_ fd: Int32) -> OutputCapture {
+        let id = register(fd)
+        return OutputCapture { self.finish(id) }
     }
 
     /// Ends the capture: reads what is buffered without blocking, closes the pipe, returns all bytes.

@@ -2,9 +2,8 @@ import Glibc
 
 /// The few system calls the driver needs, with `EINTR` handled and `errno` turned into Swift errors.
 ///
-/// `pipe2` and `posix_spawn_file_actions_addclosefrom_np` are GNU extensions the Glibc module does not
-/// import; they are looked up once with `dlsym` (present in every glibc since 2.9 and 2.34) and the code
-/// falls back to the portable calls where they are missing.
+/// `pipe2` is a GNU extension the Glibc module does not import; it is looked up once with `dlsym` (present in
+/// every glibc since 2.9) and the code falls back to `pipe` where it is missing.
 enum POSIX {
     /// Runs `body` on a new detached thread with a small stack; returns pthread_create's result
     /// (0 on success). The driver's helper threads only block in syscalls.
@@ -40,12 +39,8 @@ enum POSIX {
     }
 
     typealias Pipe2 = @convention(c) (UnsafeMutablePointer<Int32>?, Int32) -> Int32
-    typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32
 
     static let pipe2: Pipe2? = dlsym(nil, "pipe2").map { unsafeBitCast($0, to: Pipe2.self) }
-    static let addCloseFrom: AddCloseFrom? = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np").map {
-        unsafeBitCast($0, to: AddCloseFrom.self)
-    }
 
     /// A close-on-exec pipe: `(read, write)`.
     static func makePipe() throws(Failure) -> (read: Int32, write: Int32) {

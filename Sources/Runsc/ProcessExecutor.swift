@@ -1,7 +1,7 @@
 import Glibc
 
-/// The default ``RunscExecutor``: `posix_spawn` (``PosixSpawner``) plus a ``ChildWaiter`` for the exit, with
-/// captured output drained by one shared background thread.
+/// The default ``RunscExecutor``: `posix_spawn` (``PosixSpawner``) plus a ``ChildWaiter`` for the exit and
+/// the captured output.
 public struct ProcessExecutor: RunscExecutor {
     /// Who reaps the children; the shim passes its reaper-backed waiter.
     public var waiter: any ChildWaiter
@@ -31,22 +31,21 @@ public struct ProcessExecutor: RunscExecutor {
                     executable: command.executable, argv: command.argv, environment: environment, stdin: stdin,
                     stdout: stdout.child, stderr: stderr.child)
             }
-            let collector = OutputCollector.shared
-            let stdoutCapture = stdout.parent.map(collector.register)
-            let stderrCapture = stderr.parent.map(collector.register)
+            let stdoutCapture = stdout.parent.map(waiter.capture)
+            let stderrCapture = stderr.parent.map(waiter.capture)
             plumbing.parentEnds.removeAll()
             return RunscProcess(command: command, pid: child.pid) {
                 let status: ProcessExitStatus
                 do {
                     status = try await child.exitStatus()
                 } catch {
-                    _ = stdoutCapture.map(collector.finish)
-                    _ = stderrCapture.map(collector.finish)
+                    _ = await stdoutCapture?.finish()
+                    _ = await stderrCapture?.finish()
                     throw error
                 }
                 return RunscResult(
-                    pid: child.pid, status: status, stdout: stdoutCapture.map(collector.finish) ?? [],
-                    stderr: stderrCapture.map(collector.finish) ?? [])
+                    pid: child.pid, status: status, stdout: await stdoutCapture?.finish() ?? [],
+                    stderr: await stderrCapture?.finish() ?? [])
             }
         } catch {
             plumbing.parentEnds.forEach(POSIX.closeQuietly)
@@ -56,7 +55,7 @@ public struct ProcessExecutor: RunscExecutor {
 }
 
 /// The descriptors made for one spawn: the child's ends are closed in the parent after the spawn, the
-/// parent's read ends go to the ``OutputCollector``.
+/// parent's read ends go to the waiter's ``ChildWaiter/capture(_:)``.
 private struct Plumbing {
     let executable: String
     var childEnds: [Int32] = []

@@ -1,10 +1,12 @@
 import Glibc
+import HostOS
 
 /// Reaps each child with a blocking `waitpid(pid)` on a thread of its own, so no Swift concurrency thread
 /// ever blocks.
 ///
-/// Only for processes where nobody else calls `waitpid(-1)` (tests, tools). A thread costs little while the
-/// child lives; the shim, which reaps as a subreaper, plugs its own ``ChildWaiter`` in instead.
+/// Only for processes where nobody else calls `waitpid(-1)` (tests, tools such as gvisor-node's doctor). A
+/// thread costs little while the child lives; the shim, which reaps as a subreaper on its event loop, plugs its
+/// own ``ChildWaiter`` in instead.
 public struct ThreadWaiter: ChildWaiter {
     public init() {}
 
@@ -31,16 +33,10 @@ private final class WaitJob: Sendable {
     }
 
     func run() {
-        var status: Int32 = 0
-        while true {
-            if waitpid(pid, &status, 0) == pid {
-                result.fulfil(.success(ProcessExitStatus(waitStatus: status)))
-                return
-            }
-            if errno != EINTR {
-                result.fulfil(.failure(ChildWaitError(pid: pid, errno: errno)))
-                return
-            }
+        do {
+            result.fulfil(.success(try WaitStatus.wait(for: pid)))
+        } catch {
+            result.fulfil(.failure(ChildWaitError(pid: pid, errno: error.errno)))
         }
     }
 }

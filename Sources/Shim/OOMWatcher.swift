@@ -1,16 +1,18 @@
 import CShim
 import Glibc
 import HostOS
+import NIOCore
+import NIOPosix
 import Synchronization
 
 /// Watches the memory cgroups of this shim's sandboxes for OOM kills.
 ///
 /// cgroup v1: an eventfd registered on `memory.oom_control` through `cgroup.event_control`; cgroup
 /// v2: inotify on `memory.events`. Both only say "something happened", so the `oom_kill` counter is
-/// what decides, compared with its value at registration. One thread waits on all of them (epoll),
-/// started on first use. An OOM is reported once per increase of the counter, by whoever claims it
-/// first: the watcher thread, or the container's exit path, which checks synchronously so that
-/// TaskOOM always precedes the TaskExit it explains.
+/// what decides, compared with its value at registration. The descriptors are read on the shim's event
+/// loop as NIO pipe channels (no thread of their own). An OOM is reported once per increase of the counter,
+/// by whoever claims it first: the loop's notification, or the container's exit path, which checks
+/// synchronously so that TaskOOM always precedes the TaskExit it explains.
 final class OOMWatcher: Sendable {
     /// Where a container's memory cgroup is and how its OOM kills are counted.
     struct Cgroup: Sendable, Equatable {
@@ -81,8 +83,10 @@ final class OOMWatcher: Sendable {
     private struct Watch {
         var id: String
         var cgroup: Cgroup
-        /// The eventfd (v1) or inotify descriptor (v2) epoll waits on.
-        var fd: CInt
+        /// Tells registrations of one id apart, so a late channel of a replaced watch is closed.
+        var generation: UInt64
+        /// The event loop's channel over the eventfd (v1) or inotify descriptor (v2), once registered.
+        var channel: (any Channel)?
         /// v1 only: `memory.oom_control`, held open for the registration.
         var controlFD: CInt
         var reported: UInt64
@@ -90,15 +94,18 @@ final class OOMWatcher: Sendable {
 
     private struct State: ~Copyable {
         var watches: [String: Watch] = [:]
-        var byFD: [CInt: String] = [:]
-        var epoll: CInt = -1
+        var generation: UInt64 = 0
     }
 
     private let state = Mutex(State())
+    private let eventLoop: any EventLoop
     private let onOOM: @Sendable (String) -> Void
 
-    /// `onOOM` runs on the watcher thread with the container id; it should only hand off.
-    init(onOOM: @escaping @Sendable (String) -> Void) { self.onOOM = onOOM }
+    /// `onOOM` runs on `eventLoop` with the container id; it should only hand off.
+    init(eventLoop: any EventLoop, onOOM: @escaping @Sendable (String) -> Void) {
+        self.eventLoop = eventLoop
+        self.onOOM = onOOM
+    }
 
     /// Starts watching the memory cgroup of `pid` (the sandbox process) for container `id`.
     @discardableResult
@@ -126,17 +133,31 @@ final class OOMWatcher: Sendable {
             fd = cshim_inotify_modify("\(cgroup.directory)/memory.events")
             guard fd >= 0 else { return false }
         }
-        let watch = Watch(id: id, cgroup: cgroup, fd: fd, controlFD: controlFD, reported: cgroup.oomKills() ?? 0)
-        let startThread = state.withLock { state -> Bool in
-            if let old = state.watches[id] { Self.release(old, epoll: state.epoll, byFD: &state.byFD) }
-            state.watches[id] = watch
-            state.byFD[fd] = id
-            let first = state.epoll < 0
-            if first { state.epoll = cshim_epoll_create() }
-            _ = cshim_epoll_add(state.epoll, fd)
-            return first
+        let generation = state.withLock { state -> UInt64 in
+            state.generation += 1
+            if let old = state.watches[id] { Self.release(old) }
+            state.watches[id] = Watch(
+                id: id, cgroup: cgroup, generation: state.generation, channel: nil, controlFD: controlFD,
+                reported: cgroup.oomKills() ?? 0)
+            return state.generation
         }
-        if startThread { startWatching() }
+        NIOPipeBootstrap(group: eventLoop)
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 4096))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(Notified(watcher: self, id: id))
+                }
+            }
+            .takingOwnershipOfDescriptor(input: fd)
+            .whenComplete { result in
+                guard case .success(let channel) = result else { return }
+                let current = self.state.withLock { state -> Bool in
+                    guard state.watches[id]?.generation == generation else { return false }
+                    state.watches[id]?.channel = channel
+                    return true
+                }
+                if !current { channel.close(promise: nil) }
+            }
         return true
     }
 
@@ -144,7 +165,6 @@ final class OOMWatcher: Sendable {
     func claim(_ id: String) -> Bool {
         state.withLock { state in
             guard var watch = state.watches[id] else { return false }
-            Self.drain(watch.fd)
             guard let kills = watch.cgroup.oomKills(), kills > watch.reported else { return false }
             watch.reported = kills
             state.watches[id] = watch
@@ -156,53 +176,39 @@ final class OOMWatcher: Sendable {
     func forget(_ id: String) {
         state.withLock { state in
             guard let watch = state.watches.removeValue(forKey: id) else { return }
-            Self.release(watch, epoll: state.epoll, byFD: &state.byFD)
+            Self.release(watch)
         }
     }
 
-    private static func release(_ watch: Watch, epoll: CInt, byFD: inout [CInt: String]) {
-        if epoll >= 0 { _ = cshim_epoll_remove(epoll, watch.fd) }
-        byFD.removeValue(forKey: watch.fd)
-        Glibc.close(watch.fd)
+    private static func release(_ watch: Watch) {
+        watch.channel?.close(promise: nil)
         if watch.controlFD >= 0 { Glibc.close(watch.controlFD) }
     }
 
-    /// Empties an eventfd or inotify descriptor so epoll stops reporting it.
-    private static func drain(_ fd: CInt) {
-        var buffer = [UInt8](repeating: 0, count: 512)
-        while buffer.withUnsafeMutableBytes({ read(fd, $0.baseAddress, $0.count) }) > 0 {}
-    }
-
-    private func startWatching() {
-        let box = Unmanaged.passRetained(self).toOpaque()
-        var thread = pthread_t()
-        let rc = pthread_create(
-            &thread, nil,
-            { raw in
-                let watcher = Unmanaged<OOMWatcher>.fromOpaque(raw!).takeRetainedValue()
-                watcher.loop()
-                return nil
-            }, box)
-        if rc == 0 { pthread_detach(thread) } else { Unmanaged<OOMWatcher>.fromOpaque(box).release() }
-    }
-
-    private func loop() {
-        let epoll = state.withLock { $0.epoll }
-        while true {
-            let fd = cshim_epoll_wait_one(epoll, -1)
-            guard fd >= 0 else { continue }
-            let id = state.withLock { $0.byFD[fd] }
-            guard let id else {
-                Self.drain(fd)
-                continue
-            }
-            // Whoever claims first reports; here we only wake the owner, who claims under its actor.
-            let pending = state.withLock { state -> Bool in
-                guard let watch = state.watches[id] else { return false }
-                Self.drain(watch.fd)
-                return (watch.cgroup.oomKills() ?? 0) > watch.reported
-            }
-            if pending { onOOM(id) }
+    /// The descriptor said "something changed": wake the owner if the counter grew; it claims under its actor.
+    fileprivate func notified(_ id: String) {
+        let pending = state.withLock { state -> Bool in
+            guard let watch = state.watches[id] else { return false }
+            return (watch.cgroup.oomKills() ?? 0) > watch.reported
         }
+        if pending { onOOM(id) }
+    }
+}
+
+/// Reads (and so clears) an OOM descriptor's notifications on the event loop.
+private final class Notified: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    let watcher: OOMWatcher
+    let id: String
+
+    init(watcher: OOMWatcher, id: String) {
+        self.watcher = watcher
+        self.id = id
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        watcher.notified(id)
     }
 }

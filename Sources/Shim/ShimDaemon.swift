@@ -38,16 +38,17 @@ public struct ShimDaemon {
         let log = startLog
         ShimHardening.confineDaemon(environment: environment, log: log)  // Hardening: ShimHardening.swift
         try Reaper.becomeSubreaper()
-        let reaper = Reaper.shared
-        reaper.start()
-
+        // One event loop thread serves ttrpc and carries every other event: SIGCHLD and the shutdown signals
+        // (signalfd), runsc's output pipes and the OOM descriptors.
         let group = TTRPCEventLoopGroup.make(numberOfThreads: 1)
         let eventLoop = group.next()
         let publisher = makePublisher(group: group, log: log)
 
         let (shutdownRequests, shutdown) = AsyncStream.makeStream(of: String.self)
+        let reaper = Reaper.shared
         reaper.onSignal(SIGTERM) { shutdown.yield("SIGTERM") }
         reaper.onSignal(SIGINT) { shutdown.yield("SIGINT") }
+        try await reaper.start(on: eventLoop)
 
         var settings = ShimService.Settings(namespace: flags.namespace)
         settings.logRoot = environment["GVISOR_SHIM_LOG_ROOT"]
@@ -98,6 +99,7 @@ public struct ShimDaemon {
         await publisher.flush()
         await server.close(gracePeriod: .seconds(1))
         if let socketPath { unlink(socketPath) }
+        await reaper.stop()
         try? await group.shutdownGracefully()
     }
 

@@ -49,7 +49,7 @@ public final class ShimService: TaskService {
         self.onIdleShutdown = onIdleShutdown
         let table = ContainerTable()
         self.table = table
-        self.oomWatcher = OOMWatcher { id in
+        self.oomWatcher = OOMWatcher(eventLoop: eventLoop) { id in
             Task { await table.find(id)?.reportOOM() }
         }
     }

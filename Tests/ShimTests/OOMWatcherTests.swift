@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import NIOPosix
 import Synchronization
 import Testing
 
@@ -38,7 +39,7 @@ struct OOMWatcherTests {
     }
 
     /// cgroup v2's notification is inotify on `memory.events`; a plain file behaves the same, so the
-    /// watcher thread, the counter comparison and the one-claim-per-kill rule run for real here.
+    /// event loop's notification, the counter comparison and the one-claim-per-kill rule run for real here.
     @Test func reportsEachNewOOMKillOnceWhoeverClaimsFirst() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("oom-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -50,7 +51,9 @@ struct OOMWatcherTests {
         }
         try write(oomKills: 2)
         let woken = Mutex<[String]>([])
-        let watcher = OOMWatcher { id in woken.withLock { $0.append(id) } }
+        // The shim's one event loop reads the descriptor, as in the daemon.
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let watcher = OOMWatcher(eventLoop: group.next()) { id in woken.withLock { $0.append(id) } }
         #expect(watcher.register(id: "c1", cgroup: .init(version: .v2, directory: directory)))
         #expect(!watcher.claim("c1"), "kills counted before registration are not this container's")
 
@@ -65,5 +68,6 @@ struct OOMWatcherTests {
         watcher.forget("c1")
         try write(oomKills: 5)
         #expect(!watcher.claim("c1"))
+        try await group.shutdownGracefully()
     }
 }

@@ -1,11 +1,12 @@
 import Glibc
+import HostOS
 import NIOPosix
 import Testing
 
 @testable import Shim
 
 /// The reaper's bookkeeping, without letting it reap: the test process is shared with other suites
-/// whose children a `waitpid(-1)` would steal. The shim binary's end-to-end tests exercise the real loop.
+/// whose children a `waitpid(-1)` would steal.
 struct ReaperTests {
     @Test func exitBeforeWaitIsKept() async {
         let reaper = Reaper()
@@ -31,15 +32,129 @@ struct ReaperTests {
 
     @Test(arguments: [("exit 0", Int32(0)), ("exit 3", 3), ("kill -KILL $$", 137), ("kill -TERM $$", 143)])
     func exitStatusConvention(script: String, expected: Int32) throws {
-        var pid: pid_t = 0
-        let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/sh"), strdup("-c"), strdup(script), nil]
-        defer { argv.forEach { free($0) } }
-        // Default dispositions and an empty mask: the test runner may ignore or block SIGTERM.
-        let rc = withDefaultSignals { posix_spawn(&pid, "/bin/sh", nil, &$0, argv, environ) }
-        #expect(rc == 0)
+        let pid = try Spawn(executable: "/bin/sh", arguments: ["sh", "-c", script]).start()
         var status: Int32 = 0
         #expect(waitpid(pid, &status, 0) == pid)
         #expect(Reaper.exitStatus(fromWaitStatus: status) == expected)
+    }
+}
+
+/// The reaper on a real event loop with real signals. Its signal handlers are process-wide, so the suite runs
+/// serially, and the reaper is scoped to a process group so it never steals the children of other suites.
+@Suite(.serialized, .timeLimit(.minutes(1)))
+struct ReaperSignalTests {
+    /// A process-group leader that lives until killed, so the group exists while children join it.
+    private func leader() throws -> pid_t {
+        var spawn = Spawn(executable: "/bin/sleep", arguments: ["sleep", "60"])
+        spawn.processGroup = 0
+        return try spawn.start()
+    }
+
+    /// True once `/proc/<pid>` is gone: the process exited and was reaped.
+    private func reaped(_ pid: pid_t) async throws -> Bool {
+        for _ in 0..<500 {
+            if access("/proc/\(pid)", F_OK) != 0 { return true }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return false
+    }
+
+    /// Exits coalesce into one pending SIGCHLD; containerd's Go reaper, gVisor's Go shim and the runc-v2 shim
+    /// all loop `waitpid(WNOHANG)` per signal for this reason. Twenty children exit at once and are reaped with
+    /// nobody waiting; every status is kept until asked for.
+    @Test func reapsOnSIGCHLDAndKeepsExitsNobodyWaitedFor() async throws {
+        let group = try leader()
+        let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let reaper = Reaper(processGroup: group)
+        try await reaper.start(on: loops.next())
+        var codes: [pid_t: Int32] = [:]
+        for code in Int32(0)..<20 {
+            var spawn = Spawn(executable: "/bin/sh", arguments: ["sh", "-c", "exit \(code)"])
+            spawn.processGroup = group
+            codes[try spawn.start()] = code
+        }
+        for pid in codes.keys { #expect(try await reaped(pid), "pid \(pid) not reaped without a waiter") }
+        for (pid, code) in codes {
+            #expect(Reaper.exitStatus(fromWaitStatus: await reaper.wait(for: pid)) == code)
+        }
+
+        // Waiting first works too: the waiter is resumed by the SIGCHLD.
+        async let leaderStatus = reaper.wait(for: group)
+        kill(group, SIGKILL)
+        #expect(Reaper.exitStatus(fromWaitStatus: await leaderStatus) == 128 + SIGKILL)
+        await reaper.stop()
+        try await loops.shutdownGracefully()
+    }
+
+    /// SIGTERM, SIGINT and SIGUSR1 run their handlers on the loop (the daemon's shutdown path).
+    @Test func signalHandlersRunOnTheLoop() async throws {
+        let group = try leader()
+        defer {
+            kill(group, SIGKILL)
+            var status: Int32 = 0
+            waitpid(group, &status, 0)
+        }
+        let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let reaper = Reaper(processGroup: group)
+        try await reaper.start(on: loops.next())
+        let (received, continuation) = AsyncStream.makeStream(of: Int32.self)
+        for signal in [SIGTERM, SIGUSR1] {
+            reaper.onSignal(signal) {
+                precondition(loops.next().inEventLoop)
+                continuation.yield(signal)
+            }
+        }
+        var iterator = received.makeAsyncIterator()
+        #expect(kill(getpid(), SIGUSR1) == 0)
+        #expect(await iterator.next() == SIGUSR1)
+        #expect(kill(getpid(), SIGTERM) == 0)
+        #expect(await iterator.next() == SIGTERM)
+        await reaper.stop()
+        try await loops.shutdownGracefully()
+    }
+}
+
+/// runsc's output read on the event loop: what the loop read, plus what is still in the pipe when the exit
+/// is handled first.
+struct LoopOutputCaptureTests {
+    private func makePipe() -> (read: CInt, write: CInt) {
+        var fds: [CInt] = [0, 0]
+        precondition(pipe(&fds) == 0)
+        return (fds[0], fds[1])
+    }
+
+    @Test func finishReadsWhatTheLoopHasNotSeenYet() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let pipe = makePipe()
+        let capture = LoopOutputCapture.start(pipe.read, on: group.next())
+        let text = Array("{\"id\":\"c1\",\"exitStatus\":3}".utf8)
+        #expect(write(pipe.write, text, text.count) == text.count)
+        #expect(await capture.finish() == text)
+        close(pipe.write)
+        try await group.shutdownGracefully()
+    }
+
+    /// More than a pipe buffer: the loop must keep draining while the writer runs, or the writer would block
+    /// forever (a child that prints a lot and is never reaped). The write end stays open, as the sandbox's does.
+    @Test func drainsWhileTheWriterRunsAndKeepsEveryByte() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let pipe = makePipe()
+        let capture = LoopOutputCapture.start(pipe.read, on: group.next())
+        let payload = (0..<1_000_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        let writer = Thread.detach {
+            payload.withUnsafeBytes { raw in
+                var offset = 0
+                while offset < raw.count {
+                    let n = write(pipe.write, raw.baseAddress! + offset, raw.count - offset)
+                    if n <= 0 { break }
+                    offset += n
+                }
+            }
+        }
+        writer.join()
+        #expect(await capture.finish() == payload)
+        close(pipe.write)
+        try await group.shutdownGracefully()
     }
 }
 
