@@ -182,7 +182,8 @@ let package = Package(
             ],
             swiftSettings: strict),
         .executableTarget(
-            name: "controller-bench", dependencies: ["Controller", "Kubernetes", "KubernetesTesting"], path: "Benchmarks/controller-bench",
+            name: "controller-bench", dependencies: ["Controller", "Kubernetes", "KubernetesTesting"],
+            path: "Benchmarks/controller-bench",
             swiftSettings: strict),
         .testTarget(
             name: "KubernetesTests",
@@ -195,7 +196,8 @@ let package = Package(
         .testTarget(
             name: "ControllerTests",
             dependencies: [
-                "Controller", "Kubernetes", "KubernetesTesting", "GVisorConfig", .product(name: "NIOHTTP1", package: "swift-nio"),
+                "Controller", "Kubernetes", "KubernetesTesting", "GVisorConfig",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ] + nio,
             swiftSettings: strict),

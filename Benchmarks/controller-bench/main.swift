@@ -38,7 +38,8 @@ func standInOnly(file: String) async throws {
             let entry = try JSONValue(parsing: line)
             guard let index = entry["type"]?.integerValue, let object = entry["object"] else { continue }
             let type = storedTypes[Int(index)]
-            _ = try await store.create(type, namespace: object.value(at: "metadata.namespace")?.stringValue, object: object)
+            _ = try await store.create(
+                type, namespace: object.value(at: "metadata.namespace")?.stringValue, object: object)
         }
     }
     for var object in await store.list(ContainerRuntime.resourceType, namespace: nil).items {
@@ -164,6 +165,7 @@ print(
         Double(standIn) / 1024))
 print(
     String(
-        format: "  controller          %.1f MB  (peak minus the stand-in; goal ≤ 30 MB)", Double(peak - standIn) / 1024))
+        format: "  controller          %.1f MB  (peak minus the stand-in; goal ≤ 30 MB)", Double(peak - standIn) / 1024)
+)
 print("  objects written     \(managedResources) ManagedResources, \(secrets) Secrets; failures: \(failures)")
 if failures > 0 || managedResources != namespaces * (perNamespace + 1) || standIn < 0 { exit(1) }

@@ -16,7 +16,8 @@ public struct RunscClient: Sendable {
     /// Sees every invocation whose result is read, once, with its wall time from spawn to exit: the shim logs them at
     /// debug level for its phase breakdown (`make bench`). Process-wide because every client in a process shares
     /// one log; nil (the default) costs nothing.
-    public typealias InvocationObserver = @Sendable (_ command: RunscCommand, _ duration: Duration, _ status: ProcessExitStatus) -> Void
+    public typealias InvocationObserver =
+        @Sendable (_ command: RunscCommand, _ duration: Duration, _ status: ProcessExitStatus) -> Void
 
     private static let observer = Mutex<InvocationObserver?>(nil)
 

@@ -87,7 +87,9 @@ public struct ShimStart {
             }
         }
         // The mode is exact whatever the umask (containerd reads these files as root either way).
-        if failure == nil, fchmod(fd, 0o644) != 0 { failure = SystemError(operation: "chmod \(temporary)", errno: errno) }
+        if failure == nil, fchmod(fd, 0o644) != 0 {
+            failure = SystemError(operation: "chmod \(temporary)", errno: errno)
+        }
         close(fd)
         if failure == nil, rename(temporary, path) != 0 {
             failure = SystemError(operation: "rename \(temporary) to \(path)", errno: errno)
