@@ -64,12 +64,14 @@ def phases(lines, t0, t1):
     start_entry = None
     daemon_main = None
     shim_exit = None
+    run_id = None
     shutdown_replies = []
     rpcs = {}
     for e in events:
         msg, t = e.get("msg"), e["t"]
         if msg == "shim start":
             start_entry = t
+            run_id = run_id or e.get("id")
         elif msg == "shim start answered" and start_entry is not None:
             result.append(Phase("shim start -> address answered", start_entry, t, "shim"))
             start_entry = None
@@ -94,7 +96,7 @@ def phases(lines, t0, t1):
             # One per start: a TaskExit line repeated (containerd 1.6 may copy a line twice) is not a second exit.
             if starts and not any(p.owner == "exit" and p.start == starts[-1] for p in result):
                 result.append(Phase("Start reply -> TaskExit forwarded", starts[-1], t, "exit"))
-        elif msg == "daemon exit":
+        elif msg == "daemon exit" and e.get("id") == run_id:  # not a shim of a run that followed
             shim_exit = t
     deletes = [p.start for p in result if p.name == "RPC Delete"]
     if deletes:

@@ -33,7 +33,7 @@ RUN = [
     line(340, "rpc received", method="Delete", stream=7),
     line(360, "runsc finished", subcommand="delete", duration_ms="18.000"),
     line(362, "rpc replied", method="Delete", stream=7),
-    line(380, "daemon exit"),
+    line(380, "daemon exit", id="c"),
     'time="2026-12-02T01:57:41.100Z" level=info msg="a containerd line" id=c\n',
 ]
 
@@ -87,6 +87,10 @@ class PhasesTest(unittest.TestCase):
         by_name = {p.name: p for p in bp.phases(lines, T0, T0 + 0.4)}
         phase = by_name["Delete received -> Shutdown replied"]
         self.assertAlmostEqual((phase.end - phase.start) * 1000, 26, places=3)
+
+    def test_the_exit_of_a_later_runs_daemon_does_not_count(self):
+        lines = [x for x in RUN if "daemon exit" not in x] + [line(390, "daemon exit", id="next")]
+        self.assertNotIn("Delete received -> shim exit", {p.name for p in bp.phases(lines, T0, T0 + 0.4)})
 
     def test_lines_outside_the_run_are_ignored(self):
         late = [line(380, "rpc received", method="Create", stream=9)]
