@@ -230,5 +230,10 @@ echo
 echo "== P3: Task/State latency through each shim, same client"
 first=$(seq -w 1 "$SHIMS" | head -1)
 tasks=$HARNESS_BASE/state/io.containerd.runtime.v2.task/$HARNESS_NS
+# A shim's address: the bundle's `address` file, or (containerd 2.x's runc-v2) the `address` in bootstrap.json.
+shim_address() {
+  if [ -f "$1/address" ]; then cat "$1/address"; else python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["address"])' "$1/bootstrap.json"; fi
+}
 "$STATE_BENCH" --namespace "$HARNESS_NS" --calls "$CALLS" --rounds 50 \
-  --target "ours=$tasks/p2o-$first@p2o-$first" --target "runc-v2=$tasks/p2r-$first@p2r-$first" | sed 's/^/   /'
+  --target "ours=$(shim_address "$tasks/p2o-$first")@p2o-$first" \
+  --target "runc-v2=$(shim_address "$tasks/p2r-$first")@p2r-$first" | sed 's/^/   /'
