@@ -236,4 +236,5 @@ shim_address() {
 }
 "$STATE_BENCH" --namespace "$HARNESS_NS" --calls "$CALLS" --rounds 50 \
   --target "ours=$(shim_address "$tasks/p2o-$first")@p2o-$first" \
-  --target "runc-v2=$(shim_address "$tasks/p2r-$first")@p2r-$first" | sed 's/^/   /'
+  --target "runc-v2=$(shim_address "$tasks/p2r-$first")@p2r-$first" \
+  $([ -f "$tasks/p2r-$first/address" ] || echo --service runc-v2=containerd.task.v3.Task) | sed 's/^/   /'
