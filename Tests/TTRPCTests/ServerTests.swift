@@ -173,12 +173,6 @@ struct ServerTests {
         }
     }
 
-    @Test("without an installed default, servers observe nothing")
-    func callObserverDefaultsToNone() {
-        #expect(TTRPCCallObserver.processDefault == nil)
-        #expect(TTRPCServer.Configuration().callObserver == nil)
-    }
-
     @Test("a malformed header or a truncated frame closes that connection only")
     func badInputClosesConnection() async throws {
         let errors = Recorder<String>()
