@@ -24,7 +24,7 @@ FUZZ_MIN_TOTAL ?= $(if $(filter file,$(origin FUZZ_SECONDS)),1000000,0)
 BENCH_FLAGS ?=
 
 .PHONY: help deps versions build release check-static test unit-test integration-test verify lint format \
-	protos fuzz bench bench-ttrpc bench-shim bench-cri bench-controller demo start clean validate-manifests release-controller
+	protos fuzz bench bench-phases-test bench-ttrpc bench-shim bench-cri bench-controller demo start clean validate-manifests release-controller
 
 help: ## Show the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
@@ -120,7 +120,17 @@ protos: ## Regenerate the committed Swift protobuf code and the tools' descripto
 fuzz: ## libFuzzer over the ttrpc frame decoder, runsc.toml and GVisorConfiguration parsers, containerd config editor (>= 1,000,000 inputs).
 	FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_RUNS_GVISOR_CONFIG=$(FUZZ_RUNS_GVISOR_CONFIG) FUZZ_MIN_TOTAL=$(FUZZ_MIN_TOTAL) scripts/fuzz.sh $(FUZZ_SECONDS)
 
-bench: bench-ttrpc bench-shim bench-cri bench-controller ## Benchmarks (reports, not gates): ttrpc, the shim and CRI pods against their peers, the controller.
+# The shim and CRI benchmarks append their ratios per pair to BENCH_SUMMARY; `make bench` prints them at the end.
+BENCH_SUMMARY ?=
+bench: ## Benchmarks (reports, not gates): ttrpc, the shim and CRI pods against their peers per pair, phases, the controller.
+	mkdir -p out
+	rm -f out/bench-summary.txt
+	$(MAKE) --no-print-directory bench-phases-test bench-ttrpc bench-shim bench-cri bench-controller \
+	  BENCH_SUMMARY=$(CURDIR)/out/bench-summary.txt
+	@echo; echo "== summary (ratios; load $$(cut -d' ' -f1-3 /proc/loadavg))"; cat out/bench-summary.txt
+
+bench-phases-test: ## Tests of the phase-breakdown parser (scripts/bench_phases.py).
+	cd scripts && python3 -B -m unittest -q bench_phases_test
 
 bench-ttrpc: ## ttrpc round trips in one process.
 	$(SWIFT) build -c release --product ttrpc-bench
@@ -130,16 +140,17 @@ bench-ttrpc: ## ttrpc round trips in one process.
 BENCH_PAIRS ?= newest debian12
 
 bench-cri: release cri-venv ## CRI pods: handler runsc vs runc, start time and shim memory for 20 pods (per pair in BENCH_PAIRS).
-	for pair in $(BENCH_PAIRS); do BENCH_VERSIONS=$$pair scripts/bench-cri.sh; done
+	for pair in $(BENCH_PAIRS); do BENCH_VERSIONS=$$pair BENCH_SUMMARY=$(BENCH_SUMMARY) scripts/bench-cri.sh; done
 
-bench-controller: ## 500 ContainerRuntimes in 100 namespaces reconciled over the in-memory API.
-	$(SWIFT) build -c release --product controller-bench
-	$$($(SWIFT) build -c release --show-bin-path)/controller-bench
+# In the release scratch path too, so it reuses what `make release-controller` compiled.
+bench-controller: ## 500 ContainerRuntimes in 100 namespaces reconciled over the in-memory API (its share measured apart).
+	$(SWIFT) build -c release --static-swift-stdlib --scratch-path $(RELEASE_BIN) --product controller-bench
+	$$($(SWIFT) build -c release --static-swift-stdlib --scratch-path $(RELEASE_BIN) --show-bin-path)/controller-bench
 
 # Built in the release scratch path, so it reuses what `make release` compiled.
 bench-shim: release ## The release shim vs bare runsc and the runc-v2 shim: run time, memory, State latency (per pair in BENCH_PAIRS).
 	$(SWIFT) build -c release --static-swift-stdlib --scratch-path $(RELEASE_BIN) --product shim-state-bench
-	for pair in $(BENCH_PAIRS); do BENCH_VERSIONS=$$pair scripts/bench-shim.sh \
+	for pair in $(BENCH_PAIRS); do BENCH_VERSIONS=$$pair BENCH_SUMMARY=$(BENCH_SUMMARY) scripts/bench-shim.sh \
 	  $$($(SWIFT) build -c release --static-swift-stdlib --scratch-path $(RELEASE_BIN) --show-bin-path)/shim-state-bench; done
 
 demo: deps ## The main job: a gVisor container started by a private containerd through our shim (DEMO_VERSIONS=debian12 for the other pair).

@@ -172,9 +172,12 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
-                .product(name: "Yams", package: "Yams"),
+                .product(name: "Yams", package: "Yams"), "OCI",
             ] + nio,
             swiftSettings: strict),
+        // The in-memory API server stand-in (object store, typed API over it) for tests, the chart test and the
+        // controller benchmark; not linked into the shipped controller.
+        .target(name: "KubernetesTesting", dependencies: ["Kubernetes"], swiftSettings: strict),
         .target(
             name: "Controller",
             dependencies: [
@@ -188,12 +191,13 @@ let package = Package(
             ],
             swiftSettings: strict),
         .executableTarget(
-            name: "controller-bench", dependencies: ["Controller", "Kubernetes"], path: "Benchmarks/controller-bench",
+            name: "controller-bench", dependencies: ["Controller", "Kubernetes", "KubernetesTesting"],
+            path: "Benchmarks/controller-bench",
             swiftSettings: strict),
         .testTarget(
             name: "KubernetesTests",
             dependencies: [
-                "Kubernetes", .product(name: "NIOHTTP1", package: "swift-nio"),
+                "Kubernetes", "KubernetesTesting", .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ] + nio,
@@ -201,7 +205,8 @@ let package = Package(
         .testTarget(
             name: "ControllerTests",
             dependencies: [
-                "Controller", "Kubernetes", "GVisorConfig", .product(name: "NIOHTTP1", package: "swift-nio"),
+                "Controller", "Kubernetes", "KubernetesTesting", "GVisorConfig",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ] + nio,
             swiftSettings: strict),

@@ -48,7 +48,7 @@ pods() { "$CRI_PY" "$ROOT/integration/tools/cri_pods.py" "$@"; }
 field() { python3 -c "import json,sys; d=json.loads(sys.argv[1]); print(eval(sys.argv[2], {}, d))" "$1" "$2"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 
-echo "bench-cri: $(nproc) cores, $VERSIONS_LABEL ($VERSIONS_PAIR)"
+echo "bench-cri: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $VERSIONS_LABEL ($VERSIONS_PAIR)"
 echo "C1 RunPodSandbox to first container Running, $RUNS pods per handler (interleaved)"
 c1=$(pods bench-start "$RUNS" runsc runc)
 ours=$(field "$c1" 'median_s["runsc"]')
@@ -57,7 +57,14 @@ printf '   runsc: median %.0f ms  (runs: %s)\n' "$(awk -v s="$ours" 'BEGIN{print
   "$(field "$c1" '" ".join("%.0f" % (t * 1000) for t in start_s["runsc"])')"
 printf '   runc:  median %.0f ms  (runs: %s)\n' "$(awk -v s="$peer" 'BEGIN{print s*1000}')" \
   "$(field "$c1" '" ".join("%.0f" % (t * 1000) for t in start_s["runc"])')"
-echo "   runsc/runc = $(ratio "$ours" "$peer") (report; the runsc pod boots a gVisor kernel)"
+echo "   runsc/runc = $(ratio "$ours" "$peer") (goal <= 2.0; the runsc pod boots a gVisor kernel)"
+[ -z "${BENCH_SUMMARY:-}" ] || echo "$VERSIONS_PAIR CRI pod to Running: ours $(awk -v s="$ours" \
+  'BEGIN{printf "%.0f", s*1000}') ms, ours/handler-runc $(ratio "$ours" "$peer") (goal <= 2.0)" >>"$BENCH_SUMMARY"
+# The phases of the median runsc pod: containerd at debug level copies the shim's trace lines into its log.
+read -r start end < <(field "$c1" \
+  '" ".join("%.6f" % b for b in sorted(zip(start_s["runsc"], wall_s["runsc"]))[(len(start_s["runsc"]) - 1) // 2][1])')
+python3 "$ROOT/scripts/bench_phases.py" "$HARNESS_BASE/containerd.log" "$start" "$end" \
+  --title "C1b phases of the median runsc pod to Running, $VERSIONS_PAIR, load $(cut -d' ' -f1 /proc/loadavg)"
 
 echo "C2 shim memory with $PODS running pods of two containers each"
 m_ours=$(pods bench-memory runsc "$PODS")

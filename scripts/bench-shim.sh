@@ -6,12 +6,14 @@
 #   scripts/bench-shim.sh STATE_BENCH_BINARY
 #
 #   P1  `ctr run --rm` of an echo: ours vs bare runsc vs the runc-v2 shim, interleaved, medians and ratios.
+#   P1b the phase breakdown of BENCH_PHASE_RUNS more of our runs (scripts/bench_phases.py): where the time goes.
 #   P2  memory per shim with BENCH_SHIMS sleeping containers under each shim: USS, PSS, RSS, threads.
 #   P3  Task/State latency through each shim, one client (STATE_BENCH_BINARY, Benchmarks/shim-state-bench).
 #
 # Environment: BENCH_VERSIONS (the containerd/runsc pair, integration/versions.sh; default newest),
 # SHIM_BIN (default out/bin/containerd-shim-runsc-v1), BENCH_RUNS (P1 runs per variant, default 30),
-# BENCH_SHIMS (P2 shims per kind, default 20), BENCH_CALLS (P3 calls per shim, default 5000).
+# BENCH_SHIMS (P2 shims per kind, default 20), BENCH_CALLS (P3 calls per shim, default 5000), BENCH_PHASE_RUNS
+# (P1b, default 3: the median run by total is shown).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 STATE_BENCH=${1:?usage: scripts/bench-shim.sh STATE_BENCH_BINARY}
@@ -19,6 +21,7 @@ SHIM_BIN=${SHIM_BIN:-$ROOT/out/bin/containerd-shim-runsc-v1}
 RUNS=${BENCH_RUNS:-30}
 SHIMS=${BENCH_SHIMS:-20}
 CALLS=${BENCH_CALLS:-5000}
+PHASE_RUNS=${BENCH_PHASE_RUNS:-3}
 # Not the integration suite's namespace: the runc-v2 shim keeps runsc's state in /run/containerd/runc/<namespace>,
 # which is shared by every containerd on the machine.
 export HARNESS_NS=gvisor-bench
@@ -125,7 +128,7 @@ timed_run() {
   awk -v s="$start" -v e="$end" 'BEGIN {printf "%.1f\n", (e - s) * 1000}'
 }
 
-echo "== shim benchmark: $(nproc) CPUs, $(containerd --version | awk '{print $3}') containerd," \
+echo "== shim benchmark: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $(containerd --version | awk '{print $3}') containerd," \
   "runsc $("$RUNSC" --version | awk '/runsc version/ {print $3}'), $RUNSC_PLATFORM, network=none ($VERSIONS_PAIR)"
 echo "   (machine shared with other work: runs are interleaved, read the ratios)"
 
@@ -154,8 +157,28 @@ for v in "${variants[@]}"; do
   printf '   %-34s %8s %8s %8s\n' "$label" "${p1[$v]}" "$(sort -n "$HARNESS_BASE/p1-$v" | head -1)" \
     "$(sort -n "$HARNESS_BASE/p1-$v" | tail -1)"
 done
-echo "   ours/bare = $(ratio "${p1[ours]}" "${p1[bare]}") (goal <= 1.15)," \
-  "ours/peer = $(ratio "${p1[ours]}" "${p1[peer]}") (goal < 1)"
+echo "   ours/bare = $(ratio "${p1[ours]}" "${p1[bare]}") (goal <= 1.5)," \
+  "ours/peer = $(ratio "${p1[ours]}" "${p1[peer]}") (goal <= 0.75)"
+[ -z "${BENCH_SUMMARY:-}" ] || echo "$VERSIONS_PAIR ctr run --rm: ours ${p1[ours]} ms, ours/peer $(ratio "${p1[ours]}" \
+  "${p1[peer]}") (goal <= 0.75), ours/bare $(ratio "${p1[ours]}" "${p1[bare]}") (goal <= 1.5)" >>"$BENCH_SUMMARY"
+
+echo
+echo "== P1b: phases of one ctr run --rm echo through our shim (median of $PHASE_RUNS runs by total)"
+# containerd runs at debug level (harness.sh), so it starts the shim with -debug and copies its trace lines.
+: >"$HARNESS_BASE/p1b-runs"
+for i in $(seq 1 "$PHASE_RUNS"); do
+  offset=$(stat -c %s "$HARNESS_BASE/containerd.log")
+  start=$EPOCHREALTIME
+  out=$(ours "p1b-$i" --rm -- echo hi-from-bench)
+  end=$EPOCHREALTIME
+  [ "$out" = hi-from-bench ] || { echo "bench-shim: phase run $i printed '$out'" >&2; exit 1; }
+  sleep 1.2 # the daemon's exit line lands after ctr returned
+  tail -c +$((offset + 1)) "$HARNESS_BASE/containerd.log" >"$HARNESS_BASE/p1b-$i.log"
+  echo "$(awk -v s="$start" -v e="$end" 'BEGIN {printf "%.6f", e - s}') $i $start $end" >>"$HARNESS_BASE/p1b-runs"
+done
+read -r _ i start end < <(sort -n "$HARNESS_BASE/p1b-runs" | sed -n "$(((PHASE_RUNS + 1) / 2))p")
+python3 "$ROOT/scripts/bench_phases.py" "$HARNESS_BASE/p1b-$i.log" "$start" "$end" \
+  --title "ctr run --rm echo, $VERSIONS_PAIR (runsc $RUNSC_PLATFORM), load $(cut -d' ' -f1 /proc/loadavg)"
 
 echo
 echo "== P2: memory per shim, $SHIMS shims of each kind running (one sleeping container each)"
@@ -207,5 +230,11 @@ echo
 echo "== P3: Task/State latency through each shim, same client"
 first=$(seq -w 1 "$SHIMS" | head -1)
 tasks=$HARNESS_BASE/state/io.containerd.runtime.v2.task/$HARNESS_NS
+# A shim's address: the bundle's `address` file, or (containerd 2.x's runc-v2) the `address` in bootstrap.json.
+shim_address() {
+  if [ -f "$1/address" ]; then cat "$1/address"; else python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["address"])' "$1/bootstrap.json"; fi
+}
 "$STATE_BENCH" --namespace "$HARNESS_NS" --calls "$CALLS" --rounds 50 \
-  --target "ours=$tasks/p2o-$first@p2o-$first" --target "runc-v2=$tasks/p2r-$first@p2r-$first" | sed 's/^/   /'
+  --target "ours=$(shim_address "$tasks/p2o-$first")@p2o-$first" \
+  --target "runc-v2=$(shim_address "$tasks/p2r-$first")@p2r-$first" \
+  $([ -f "$tasks/p2r-$first/address" ] || echo --service runc-v2=containerd.task.v3.Task) | sed 's/^/   /'

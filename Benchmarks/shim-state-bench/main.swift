@@ -1,6 +1,7 @@
 // Latency of containerd.task.v2.Task/State through running shims, one client for all of them.
 //
-//   shim-state-bench --target LABEL=ADDRESS@ID [--target ...] [--namespace NS] [--calls N] [--rounds N]
+//   shim-state-bench --target LABEL=ADDRESS@ID [--target ...] [--service LABEL=SERVICE] [--namespace NS]
+//                    [--calls N] [--rounds N]
 //
 // ADDRESS is a shim's socket: `unix:///run/containerd/s/...`, a plain path, or a bundle directory whose `address`
 // file names it. ID is the container's id. Each round makes calls/rounds sequential calls on every target in turn,
@@ -29,6 +30,9 @@ struct Target {
     var label: String
     var socketPath: String
     var id: String
+    /// The task service to call: containerd 2.x's runc-v2 shim (bootstrap version 3) serves only
+    /// `containerd.task.v3.Task`, whose State messages are v2's.
+    var service = TaskMethods.service
 
     /// Parses `LABEL=ADDRESS@ID`.
     init(parsing text: String) throws {
@@ -70,11 +74,16 @@ struct Options {
             guard let value = iterator.next() else { throw BenchError("\(flag) needs a value") }
             switch flag {
             case "--target": targets.append(try Target(parsing: value))
+            case "--service":
+                guard let equals = value.firstIndex(of: "="),
+                    let index = targets.firstIndex(where: { $0.label == value[..<equals] })
+                else { throw BenchError("--service '\(value)': expected LABEL=SERVICE after that label's --target") }
+                targets[index].service = String(value[value.index(after: equals)...])
             case "--namespace": namespace = value
             case "--calls", "--rounds":
                 guard let number = Int(value), number > 0 else { throw BenchError("\(flag) needs a positive integer") }
                 if flag == "--calls" { calls = number } else { rounds = number }
-            default: throw BenchError("unknown flag \(flag); known: --target --namespace --calls --rounds")
+            default: throw BenchError("unknown flag \(flag); known: --target --service --namespace --calls --rounds")
             }
         }
         guard !targets.isEmpty else { throw BenchError("no --target given") }
@@ -102,7 +111,12 @@ func pad(_ text: String, _ width: Int, right: Bool = true) -> String {
 }
 
 /// `count` sequential State calls for `id`, each timed; fails on an answer for another container.
-func stateCalls(_ client: TTRPCClient, id: String, count: Int, metadata: TTRPCMetadata) async throws -> [Double] {
+func stateCalls(_ client: TTRPCClient, _ target: Target, count: Int, metadata: TTRPCMetadata) async throws
+    -> [Double]
+{
+    let id = target.id
+    let method = TTRPCMethod<Containerd_Task_V2_StateRequest, Containerd_Task_V2_StateResponse>(
+        service: target.service, method: "State")
     var request = Containerd_Task_V2_StateRequest()
     request.id = id
     var latencies: [Double] = []
@@ -110,7 +124,7 @@ func stateCalls(_ client: TTRPCClient, id: String, count: Int, metadata: TTRPCMe
     let clock = ContinuousClock()
     for _ in 0..<count {
         let start = clock.now
-        let answer = try await client.call(TaskMethods.state, request, metadata: metadata)
+        let answer = try await client.call(method, request, metadata: metadata)
         latencies.append(microseconds(clock.now - start))
         guard answer.id == id else { throw BenchError("State(\(id)) answered for '\(answer.id)'") }
     }
@@ -125,7 +139,7 @@ func run(_ options: Options) async throws {
     var latencies = Array(repeating: [Double](), count: clients.count)
     for (index, client) in clients.enumerated() {
         do {
-            _ = try await stateCalls(client, id: options.targets[index].id, count: 50, metadata: metadata)
+            _ = try await stateCalls(client, options.targets[index], count: 50, metadata: metadata)
         } catch {
             throw BenchError("\(options.targets[index].label) (\(client.socketPath)): \(error)")
         }
@@ -133,7 +147,7 @@ func run(_ options: Options) async throws {
     for _ in 0..<options.rounds {
         for (index, client) in clients.enumerated() {
             latencies[index] += try await withTaskExecutorPreference(client.taskExecutor) {
-                try await stateCalls(client, id: options.targets[index].id, count: perRound, metadata: metadata)
+                try await stateCalls(client, options.targets[index], count: perRound, metadata: metadata)
             }
         }
     }

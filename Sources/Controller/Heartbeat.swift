@@ -43,7 +43,7 @@ public struct Heartbeat: Sendable {
             Lease.self, namespace: namespace, name: Self.leaseName,
             mergePatch: [
                 "spec": [
-                    "holderIdentity": .string(extensionName), "leaseDurationSeconds": .number(Double(seconds)),
+                    "holderIdentity": .string(extensionName), "leaseDurationSeconds": .int(Int64(seconds)),
                     "renewTime": .string(spec.renewTime ?? ""),
                 ]
             ])

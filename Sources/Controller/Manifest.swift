@@ -57,7 +57,9 @@ public enum Manifest {
         switch value {
         case .null: "null"
         case .bool(let flag): flag ? "true" : "false"
-        case .number(let number):
+        case .int(let number): String(number)
+        case .uint(let number): String(number)
+        case .double(let number):
             number.rounded() == number && abs(number) < 1e15 ? String(Int64(number)) : String(number)
         case .string(let text): quoted(text)
         case .array: "[]"

@@ -21,11 +21,14 @@ extension JSONValue {
         switch self {
         case .null: out += Array("null".utf8)
         case .bool(let flag): out += Array((flag ? "true" : "false").utf8)
-        case .number(let number):
+        case .int(let number): out += Array(String(number).utf8)
+        case .uint(let number): out += Array(String(number).utf8)
+        case .double(let number):
             if !number.isFinite {
                 out += Array("null".utf8)
             } else if number.rounded() == number, abs(number) < 1e15 {
-                out += Array(String(Int64(number)).utf8)
+                // `.0` keeps it a Double when read back; integers are `.int`/`.uint`.
+                out += Array("\(Int64(number)).0".utf8)
             } else {
                 out += Array(String(number).utf8)
             }
@@ -170,11 +173,17 @@ private struct JSONParser {
         {
             index += 1
         }
-        guard index > start, let number = Double(String(decoding: bytes[start..<index], as: UTF8.self)) else {
+        let text = String(decoding: bytes[start..<index], as: UTF8.self)
+        // Integers stay exact (JSONValue's contract); only a fraction or an exponent makes a Double.
+        if !text.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }) {
+            if let integer = Int64(text) { return .int(integer) }
+            if let integer = UInt64(text) { return .uint(integer) }
+        }
+        guard index > start, let number = Double(text) else {
             index = start
             throw error("expected a value")
         }
-        return .number(number)
+        return .double(number)
     }
 
     mutating func parseString() throws(KubernetesClientError) -> String {

@@ -1,76 +1,30 @@
 import Foundation
 
+import OCI
+
 /// Untyped JSON, for the parts of Kubernetes objects this project does not model (a shoot inside a `Cluster`,
 /// `providerConfig`) and for the object store, which keeps objects the way the API server does: as JSON.
-public enum JSONValue: Sendable, Hashable, Codable {
-    case null
-    case bool(Bool)
-    case number(Double)
-    case string(String)
-    case array([JSONValue])
-    case object([String: JSONValue])
+///
+/// The project's one JSON value type (OCI's): integers stay exact `Int64`/`UInt64` (a `resourceVersion`-sized
+/// counter or a 64-bit limit above 2^53 survives a round trip), only numbers with a fraction or exponent are `Double`.
+public typealias JSONValue = OCI.JSONValue
 
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode([JSONValue].self) {
-            self = .array(value)
-        } else {
-            self = .object(try container.decode([String: JSONValue].self))
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        switch self {
-        case .null: try container.encodeNil()
-        case .bool(let value): try container.encode(value)
-        case .number(let value):
-            if value.rounded() == value, abs(value) < 1e15 {
-                try container.encode(Int64(value))
-            } else {
-                try container.encode(value)
-            }
-        case .string(let value): try container.encode(value)
-        case .array(let value): try container.encode(value)
-        case .object(let value): try container.encode(value)
-        }
-    }
-
-    public subscript(key: String) -> JSONValue? {
-        get {
-            if case .object(let members) = self { return members[key] }
-            return nil
-        }
-        set {
-            guard case .object(var members) = self else { return }
-            members[key] = newValue
-            self = .object(members)
-        }
-    }
-
-    public var stringValue: String? {
-        if case .string(let value) = self { return value }
-        return nil
-    }
-
-    public var objectValue: [String: JSONValue]? {
-        if case .object(let value) = self { return value }
-        return nil
-    }
-
+extension JSONValue {
     /// Follows a dotted path of object keys (`metadata.name`).
     public func value(at path: String) -> JSONValue? {
         var current: JSONValue? = self
         for key in path.split(separator: ".") { current = current?[String(key)] }
         return current
+    }
+
+    /// The number as a `Double` (integers converted, possibly rounding above 2^53); nil for anything else.
+    public var doubleValue: Double? {
+        switch self {
+        case .int(let value): Double(value)
+        case .uint(let value): Double(value)
+        case .double(let value): value
+        default: nil
+        }
     }
 }
 
@@ -119,7 +73,7 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, Ex
 {
     public init(stringLiteral value: String) { self = .string(value) }
     public init(booleanLiteral value: Bool) { self = .bool(value) }
-    public init(integerLiteral value: Int) { self = .number(Double(value)) }
+    public init(integerLiteral value: Int) { self = .int(Int64(value)) }
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
         self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
     }

@@ -1,5 +1,5 @@
 /// The operations the controller needs, typed. ``KubernetesClient`` speaks HTTP to an API server;
-/// ``InMemoryAPI`` keeps objects in an ``ObjectStore`` in this process (tests, benchmarks).
+/// `InMemoryAPI` (in KubernetesTesting, never shipped) keeps objects in this process for tests and benchmarks.
 public protocol KubernetesAPI: Sendable {
     func get<R: KubernetesResource>(_ type: R.Type, namespace: String?, name: String) async throws -> R
     func list<R: KubernetesResource>(

@@ -48,14 +48,14 @@ public struct KubernetesError: Error, Sendable, Hashable, CustomStringConvertibl
     public var status: JSONValue {
         .object([
             "apiVersion": .string("v1"), "kind": .string("Status"), "status": .string("Failure"),
-            "message": .string(message), "reason": .string(reason), "code": .number(Double(code)),
+            "message": .string(message), "reason": .string(reason), "code": .int(Int64(code)),
         ])
     }
 
     /// Reads a `metav1.Status` body; falls back to the HTTP code when the body is not one.
     public init(code: Int, status: JSONValue?) {
         self.init(
-            code: Int(status?["code"].flatMap { if case .number(let n) = $0 { n } else { nil } } ?? Double(code)),
+            code: status?["code"]?.integerValue.flatMap { Int(exactly: $0) } ?? code,
             reason: status?["reason"]?.stringValue ?? "Unknown",
             message: status?["message"]?.stringValue ?? "HTTP status \(code)")
     }

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Runs runsc operations and interprets the results: typed answers on success, ``RunscError`` with runsc's
 /// own message on failure.
 ///
@@ -11,6 +13,19 @@ public struct RunscClient: Sendable {
         self.executor = executor
     }
 
+    /// Sees every invocation whose result is read, once, with its wall time from spawn to exit: the shim logs them at
+    /// debug level for its phase breakdown (`make bench`). Process-wide because every client in a process shares
+    /// one log; nil (the default) costs nothing.
+    public typealias InvocationObserver =
+        @Sendable (_ command: RunscCommand, _ duration: Duration, _ status: ProcessExitStatus) -> Void
+
+    private static let observer = Mutex<InvocationObserver?>(nil)
+
+    /// Installs (or with nil removes) the process-wide ``InvocationObserver``.
+    public static func observeInvocations(_ observer: InvocationObserver?) {
+        Self.observer.withLock { $0 = observer }
+    }
+
     /// Spawns `command` now; the pending value is its result, checked: a non-zero exit throws ``RunscError``.
     public func spawn(_ command: RunscCommand, stdio: RunscStdio = .captured) throws -> RunscPending<RunscResult> {
         try spawn(command, stdio: stdio) { $0 }
@@ -22,8 +37,11 @@ public struct RunscClient: Sendable {
     ) throws -> RunscPending<Output> {
         // Only what runsc appends from now on can explain this run's failure.
         let logOffset = command.logPath.flatMap(POSIX.fileSize)
+        let observer = Self.observer.withLock { $0 }
+        let started = ContinuousClock.now
         let process = try executor.spawn(command, stdio: stdio)
         return RunscPending(process: process) { result in
+            observer?(command, .now - started, result.status)
             if let error = Self.failure(of: result, command: command, logOffset: logOffset) { throw error }
             return try decode(result)
         }

@@ -111,6 +111,7 @@ public actor EventPublisher {
             do {
                 try await forward(envelope)
                 forwarded += 1
+                log.debug("event forwarded", [("topic", envelope.topic)])  // the phase breakdown's exit → TaskExit
                 if attempt > 1 {
                     log.info("forwarding events again", [("topic", envelope.topic), ("attempts", "\(attempt)")])
                 }

@@ -32,6 +32,9 @@ public enum ShimMain {
         }
         switch flags.action {
         case .start:
+            let trace = ShimTrace.startLog(flags: flags)
+            trace?.debug("shim start")
+            defer { if let trace { close(trace.fd) } }
             let stdin = (try? HostFile.read("-")) ?? []
             let start = ShimStart(flags: flags, bundle: cwd, stdin: stdin, environment: environment)
             do {
@@ -44,6 +47,7 @@ public enum ShimMain {
                         argv0: arguments.first ?? "containerd-shim-runsc-v1", flags: daemonFlags, listener: listener,
                         environment: daemonEnvironment)
                 }
+                trace?.debug("shim start answered")
                 writeAll(STDOUT_FILENO, answer)
                 return 0
             } catch {
@@ -57,8 +61,11 @@ public enum ShimMain {
             return 0
         case nil:
             redirectStderrToLogFIFO()
+            let trace = ShimTrace.daemonLog(flags: flags)
+            trace?.debug("daemon main")
             do {
                 try await ShimDaemon(flags: flags, environment: environment).run()
+                trace?.debug("daemon exit")
                 return 0
             } catch {
                 ShimLog().error("shim daemon failed", [("error", "\(error)")])

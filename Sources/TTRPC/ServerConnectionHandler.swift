@@ -27,6 +27,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     private let execution: TTRPCServer.HandlerExecution
     private let maximumInFlightCalls: Int
     private let errorHandler: (@Sendable (any Error) -> Void)?
+    private let callObserver: TTRPCCallObserver?
     private var calls: [UInt32: Call] = [:]
     private var draining = false
     private var context: ChannelHandlerContext?
@@ -34,12 +35,13 @@ final class ServerConnectionHandler: ChannelInboundHandler {
 
     init(
         registry: TTRPCServiceRegistry, execution: TTRPCServer.HandlerExecution, maximumInFlightCalls: Int = .max,
-        errorHandler: (@Sendable (any Error) -> Void)?
+        errorHandler: (@Sendable (any Error) -> Void)?, callObserver: TTRPCCallObserver? = nil
     ) {
         self.state = TTRPCConnectionState(registry: registry)
         self.execution = execution
         self.maximumInFlightCalls = maximumInFlightCalls
         self.errorHandler = errorHandler
+        self.callObserver = callObserver
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -76,9 +78,13 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         let connection = NIOLoopBound(self, eventLoop: eventLoop)
         let streamID = requestContext.streamID
         let deadline = DeadlineFlag()
+        let observer = callObserver
+        let received = ContinuousClock.now
+        observer?.received(requestContext)
         let operation: @Sendable () async -> Void = {
             let frame = await TTRPCConnectionState.response(
                 to: handler, payload: payload, context: requestContext, timedOut: { deadline.passed })
+            observer?.replied(requestContext, .now - received)
             eventLoop.execute { connection.value.finish(streamID: streamID, frame: frame) }
         }
         let task =

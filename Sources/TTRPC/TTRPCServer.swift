@@ -33,6 +33,9 @@ public actor TTRPCServer {
         /// Sees each error that closed a connection (malformed input, refused credentials, a crossed
         /// ``TTRPCLimitError`` bound), e.g. to log it.
         public var connectionErrorHandler: (@Sendable (any Error) -> Void)?
+        /// Sees each call's arrival and answer; by default ``TTRPCCallObserver/processDefault`` as it is when the
+        /// configuration is made.
+        public var callObserver: TTRPCCallObserver? = TTRPCCallObserver.processDefault
         /// What one peer may make the server hold.
         public var limits = TTRPCServerLimits()
 
@@ -156,7 +159,8 @@ public actor TTRPCServer {
                         ServerConnectionHandler(
                             registry: registry, execution: configuration.handlerExecution,
                             maximumInFlightCalls: limits.maximumInFlightCallsPerConnection,
-                            errorHandler: configuration.connectionErrorHandler))
+                            errorHandler: configuration.connectionErrorHandler,
+                            callObserver: configuration.callObserver))
                     self.track(channel)
                 }.flatMapErrorThrowing { error in
                     configuration.connectionErrorHandler?(error)

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Controller
 import Foundation
 import Kubernetes
+import KubernetesTesting
 import NIOCore
 import NIOPosix
 import Testing

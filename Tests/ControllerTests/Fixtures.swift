@@ -1,6 +1,7 @@
 import Controller
 import Foundation
 import Kubernetes
+import KubernetesTesting
 import Testing
 
 /// An in-memory API with the objects Gardener would have created for a shoot namespace.

@@ -2,6 +2,7 @@ import Controller
 import Foundation
 import GVisorConfig
 import Kubernetes
+import KubernetesTesting
 import Testing
 
 /// The contracts with the rest of Gardener (gardener/gardener's extension library, gardener-resource-manager) and

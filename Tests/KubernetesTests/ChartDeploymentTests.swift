@@ -337,7 +337,7 @@ import Testing
         }
         #expect(leader?.value(at: "spec.holderIdentity")?.stringValue?.isEmpty == false, "\(output())")
         #expect(heartbeat?.value(at: "spec.holderIdentity")?.stringValue == "runtime-gvisor", "\(output())")
-        #expect(heartbeat?.value(at: "spec.leaseDurationSeconds") == .number(30))
+        #expect(heartbeat?.value(at: "spec.leaseDurationSeconds") == .int(30))
         #expect(heartbeat?.value(at: "spec.renewTime")?.stringValue != "2026-01-01T00:00:00.000000Z")
 
         // The ContainerRuntime is reconciled, with the image the chart names.

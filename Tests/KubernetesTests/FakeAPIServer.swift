@@ -1,5 +1,6 @@
 import Foundation
 import Kubernetes
+import KubernetesTesting
 import NIOCore
 import NIOHTTP1
 import NIOPosix

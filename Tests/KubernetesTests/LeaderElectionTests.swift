@@ -1,5 +1,6 @@
 import Foundation
 import Kubernetes
+import KubernetesTesting
 import Testing
 
 @Suite(.timeLimit(.minutes(2))) struct LeaderElectionTests {

@@ -1,5 +1,6 @@
 import Foundation
 import Kubernetes
+import KubernetesTesting
 import Testing
 
 @Suite(.timeLimit(.minutes(2))) struct ObjectStoreTests {
@@ -16,13 +17,13 @@ import Testing
         let store = ObjectStore()
         let object = try JSONValue(encoding: ClientTests.runtime("a"))
         var stored = try await store.create(type, namespace: ClientTests.namespace, object: object)
-        #expect(stored.value(at: "metadata.generation") == .number(1))
+        #expect(stored.value(at: "metadata.generation") == .int(1))
         stored["metadata"]?["labels"] = ["x": "y"]
         stored = try await store.update(type, namespace: nil, object: stored)
-        #expect(stored.value(at: "metadata.generation") == .number(1))
+        #expect(stored.value(at: "metadata.generation") == .int(1))
         stored["spec"]?["binaryPath"] = "/other"
         stored = try await store.update(type, namespace: nil, object: stored)
-        #expect(stored.value(at: "metadata.generation") == .number(2))
+        #expect(stored.value(at: "metadata.generation") == .int(2))
         // An unchanged write is a no-op: same resourceVersion, no event.
         let version = stored.value(at: "metadata.resourceVersion")
         stored = try await store.update(type, namespace: nil, object: stored)
@@ -57,12 +58,30 @@ import Testing
         let text = #"{ "b": [1, 2.5, -3e2, true, false, null], "a": {"s": "x\"y\\z\n\u00e9\ud83d\ude00\/"} }"#
         let value = try JSONValue(parsing: Array(text.utf8))
         #expect(value["a"]?["s"] == .string("x\"y\\z\né😀/"))
-        #expect(value["b"] == [1, .number(2.5), -300, true, false, .null])
+        #expect(value["b"] == [1, .double(2.5), .double(-300), true, false, .null])
         #expect(
             String(decoding: value.serialized(), as: UTF8.self)
-                == #"{"a":{"s":"x\"y\\z\né😀/"},"b":[1,2.5,-300,true,false,null]}"#)
+                == #"{"a":{"s":"x\"y\\z\né😀/"},"b":[1,2.5,-300.0,true,false,null]}"#)
         #expect(try JSONValue(parsing: value.serialized()) == value)
         #expect(String(decoding: JSONValue.string("\u{1}").serialized(), as: UTF8.self) == #""\u0001""#)
+    }
+
+    /// Integers above 2^53, where a Double starts skipping values, survive parsing, writing and Codable exactly:
+    /// the project has one JSON value type (OCI's, issue 19 D10), whose integers are Int64 or UInt64.
+    @Test func keepsIntegersAbove2To53Exact() throws {
+        let text = #"{"big":9007199254740993,"huge":18446744073709551615,"min":-9223372036854775808}"#
+        let value = try JSONValue(parsing: Array(text.utf8))
+        #expect(value["big"] == .int(9_007_199_254_740_993))
+        #expect(value["huge"] == .uint(UInt64.max))
+        #expect(value["min"] == .int(Int64.min))
+        #expect(String(decoding: value.serialized(), as: UTF8.self) == text)
+        struct Limits: Codable, Equatable {
+            var big: Int64
+            var huge: UInt64
+        }
+        let decoded = try value.decode(as: Limits.self)
+        #expect(decoded == Limits(big: 9_007_199_254_740_993, huge: .max))
+        #expect(try JSONValue(encoding: decoded)["big"] == .int(9_007_199_254_740_993))
     }
 
     @Test(arguments: ["", "{", "[1,]", "{\"a\" 1}", "tru", "\"\\ud800\"", "1 2", "{\"a\":}"])

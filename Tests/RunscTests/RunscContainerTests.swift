@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Glibc
+import Synchronization
 import Testing
 
 @testable import Runsc
@@ -117,6 +118,29 @@ struct RunscContainerTests {
             try await client.delete(id: id)
             #expect(await sandbox.waitForNoLeftovers() == [])
         }
+    }
+
+    /// The shim's phase breakdown logs every runsc invocation once, with its duration and exit status.
+    @Test func invocationObserverSeesEachRunOnceWithItsDuration() async throws {
+        try Tools.requireRoot()
+        let binary = try Tools.requireRunsc()
+        let directory = try TemporaryDirectory.make(prefix: "runsc-test")
+        defer { TemporaryDirectory.remove(directory) }
+        let seen = Mutex<[(String, Duration, Bool)]>([])
+        RunscClient.observeInvocations { command, duration, status in
+            guard command.containerID == "rt-observed" else { return }  // other tests run runsc meanwhile
+            seen.withLock { $0.append((command.subcommand, duration, status.isSuccess)) }
+        }
+        defer { RunscClient.observeInvocations(nil) }
+        let client = RunscClient(runsc: Runsc(binary: binary, root: directory + "/root"))
+        let started = ContinuousClock.now
+        await #expect(throws: RunscError.self) { try await client.state(id: "rt-observed") }
+        let elapsed = ContinuousClock.now - started
+        let calls = seen.withLock { $0 }
+        #expect(calls.count == 1)
+        #expect(calls.first?.0 == "state")
+        #expect(calls.first?.2 == false)
+        #expect(calls.first.map { $0.1 > .zero && $0.1 <= elapsed } == true)
     }
 
     @Test func failuresCarryRunscsOwnMessage() async throws {

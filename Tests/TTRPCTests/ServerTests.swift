@@ -152,6 +152,27 @@ struct ServerTests {
         }
     }
 
+    @Test("the call observer sees each call's arrival, then its answer with the time between")
+    func callObserverSeesArrivalAndAnswer() async throws {
+        let seen = Recorder<String>()
+        var configuration = TTRPCServer.Configuration()
+        configuration.callObserver = TTRPCCallObserver(
+            received: { call in Task { await seen.record("received \(call.method) \(call.streamID)") } },
+            replied: { call, duration in
+                Task { await seen.record("replied \(call.method) \(call.streamID) \(duration >= .zero)") }
+            })
+        try await withServer(TestServices.registry(), configuration: configuration) { _, path, group in
+            try await withClient(path, group: group) { client in
+                _ = try await client.call(service: TestServices.echo, method: "Echo", payload: Data([1]))
+            }
+            let deadline = ContinuousClock.now + .seconds(5)
+            while await seen.values.count < 2, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(Set(await seen.values) == ["received Echo 1", "replied Echo 1 true"])
+        }
+    }
+
     @Test("a malformed header or a truncated frame closes that connection only")
     func badInputClosesConnection() async throws {
         let errors = Recorder<String>()

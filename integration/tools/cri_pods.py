@@ -479,15 +479,18 @@ def many_pods(env, count):
 
 
 def start_time(env, name, handler):
-    """Seconds from RunPodSandbox to its first container Running; the pod is removed afterwards."""
+    """Seconds from RunPodSandbox to its first container Running, and that span's wall-clock bounds (epoch seconds,
+    for the phase breakdown, scripts/bench_phases.py); the pod is removed afterwards."""
     pod = Pod(env, name, handler=handler)
+    wall = time.time()
     started = time.monotonic()
     pod.run()
     try:
         cid = pod.create("app", ["sleep", "100000"])
         pod.start(cid)
         pod.wait_state(cid, pb.CONTAINER_RUNNING, seconds=120)
-        return time.monotonic() - started
+        elapsed = time.monotonic() - started
+        return elapsed, [wall, wall + elapsed]
     finally:
         safe_teardown(pod)
 
@@ -495,10 +498,14 @@ def start_time(env, name, handler):
 def bench_start(env, runs, handlers):
     """One JSON line: per handler, the start times of `runs` pods, handlers interleaved run by run."""
     times = {handler: [] for handler in handlers}
+    bounds = {handler: [] for handler in handlers}
     for i in range(runs):
         for handler in handlers:
-            times[handler].append(start_time(env, f"start-{handler}-{i}", handler))
-    print(json.dumps({"start_s": times, "median_s": {h: statistics.median(t) for h, t in times.items()}}))
+            elapsed, wall = start_time(env, f"start-{handler}-{i}", handler)
+            times[handler].append(elapsed)
+            bounds[handler].append(wall)
+    print(json.dumps({"start_s": times, "median_s": {h: statistics.median(t) for h, t in times.items()},
+                      "wall_s": bounds}))
 
 
 def bench_memory(env, handler, count):

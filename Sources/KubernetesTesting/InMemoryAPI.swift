@@ -1,3 +1,5 @@
+import Kubernetes
+
 /// ``KubernetesAPI`` over an ``ObjectStore`` in this process: the actuator's tests and the benchmark use it, and
 /// with the same store served over HTTP the client tests see the same semantics.
 public struct InMemoryAPI: KubernetesAPI {
