@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "TTRPC", targets: ["TTRPC"]),
         .library(name: "ShimAPI", targets: ["ShimAPI"]),
         .library(name: "GVisorConfig", targets: ["GVisorConfig"]),
+        .library(name: "GVisorConfigYAML", targets: ["GVisorConfigYAML"]),
         .library(name: "Runsc", targets: ["Runsc"]),
         .library(name: "NodeInstaller", targets: ["NodeInstaller"]),
         .library(name: "NVProxy", targets: ["NVProxy"]),
@@ -49,13 +50,15 @@ let package = Package(
         // containerd shim API messages (generated, `make protos`) and the Task service glue.
         .target(
             name: "ShimAPI", dependencies: ["TTRPC", protobuf], exclude: ["Protos"], swiftSettings: strict),
-        // GVisorConfiguration, runsc.toml, flag allow-list and validation.
+        // GVisorConfiguration, runsc.toml, flag allow-list and validation. The shim links it: no Foundation.
         .target(
-            name: "GVisorConfig",
-            dependencies: [
-                .product(name: "TOMLKit", package: "TOMLKit"),
-                .product(name: "Yams", package: "Yams"),
-            ],
+            name: "GVisorConfig", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")],
+            swiftSettings: strict),
+        // GVisorConfiguration as YAML/JSON documents, for the controller and gvisor-node only: Yams brings
+        // Foundation and its ICU data (~40 MB), which the shim must not link.
+        .target(
+            name: "GVisorConfigYAML",
+            dependencies: ["GVisorConfig", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
 
         // A value-type driver for the runsc CLI: options → argv, process runs, JSON decoding.
@@ -97,7 +100,7 @@ let package = Package(
         .executableTarget(
             name: "gvisor-node",
             dependencies: [
-                "GVisorConfig", "NodeInstaller",
+                "GVisorConfig", "GVisorConfigYAML", "NodeInstaller",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -119,8 +122,8 @@ let package = Package(
             name: "runsc-toml-fuzz", dependencies: ["FuzzSupport", "GVisorConfig"], path: "Fuzz/runsc-toml-fuzz",
             swiftSettings: strict),
         .executableTarget(
-            name: "gvisor-config-fuzz", dependencies: ["FuzzSupport", "GVisorConfig"], path: "Fuzz/gvisor-config-fuzz",
-            swiftSettings: strict),
+            name: "gvisor-config-fuzz", dependencies: ["FuzzSupport", "GVisorConfig", "GVisorConfigYAML"],
+            path: "Fuzz/gvisor-config-fuzz", swiftSettings: strict),
         // gvisor-node's containerd config.toml editor, which must never abort on a node's file (issue 17).
         .executableTarget(
             name: "containerd-config-fuzz", dependencies: ["FuzzSupport", "NodeInstaller"],
@@ -134,7 +137,8 @@ let package = Package(
             ] + nio,
             swiftSettings: strict),
         .testTarget(name: "ShimAPITests", dependencies: ["ShimAPI", "TTRPC"] + nio, swiftSettings: strict),
-        .testTarget(name: "GVisorConfigTests", dependencies: ["GVisorConfig"], swiftSettings: strict),
+        .testTarget(
+            name: "GVisorConfigTests", dependencies: ["GVisorConfig", "GVisorConfigYAML"], swiftSettings: strict),
         .testTarget(
             name: "ShimTests",
             dependencies: ["Shim", "ShimAPI", "TTRPC", "GVisorConfig", "NVProxy", "OCI", "Runsc", "Checksum", protobuf]
@@ -169,7 +173,8 @@ let package = Package(
         .target(
             name: "Controller",
             dependencies: [
-                "Kubernetes", "GVisorConfig", "Checksum", .product(name: "NIOHTTP1", package: "swift-nio"),
+                "Kubernetes", "GVisorConfig", "GVisorConfigYAML", "Checksum",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ] + nio,
             swiftSettings: strict),
         .executableTarget(
@@ -192,7 +197,8 @@ let package = Package(
         .testTarget(
             name: "ControllerTests",
             dependencies: [
-                "Controller", "Kubernetes", "GVisorConfig", .product(name: "NIOHTTP1", package: "swift-nio"),
+                "Controller", "Kubernetes", "GVisorConfig", "GVisorConfigYAML",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ] + nio,
             swiftSettings: strict),
