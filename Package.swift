@@ -6,12 +6,16 @@ import PackageDescription
 
 /// Every target of ours builds with warnings as errors; dependencies keep their own settings.
 let strict: [SwiftSetting] = [.treatAllWarnings(as: .error)]
+/// The modules the shim links: a member resolves only through a module the file imports itself, so an API of
+/// Foundation (which TOMLKit imports) cannot bind silently and link Foundation and ICU (~90 MB) into the shim.
+let shimStrict: [SwiftSetting] = strict + [.enableUpcomingFeature("MemberImportVisibility")]
 
 let nio: [Target.Dependency] = [
     .product(name: "NIOCore", package: "swift-nio"),
     .product(name: "NIOPosix", package: "swift-nio"),
 ]
 let protobuf: Target.Dependency = .product(name: "SwiftProtobuf", package: "swift-protobuf")
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 
 let package = Package(
     name: "gvisor-runtime",
@@ -38,6 +42,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // Logging API only (no Foundation); the handlers are ours: logfmt for the shim, JSON for the controller.
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         // Controller only (Kubernetes API over HTTPS); the shim and gvisor-node do not link it.
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
@@ -46,14 +52,14 @@ let package = Package(
     targets: [
         // ttrpc framing, server and client over unix sockets; nothing containerd-specific.
         .target(
-            name: "TTRPC", dependencies: nio + [protobuf], exclude: ["Protos"], swiftSettings: strict),
+            name: "TTRPC", dependencies: nio + [protobuf], exclude: ["Protos"], swiftSettings: shimStrict),
         // containerd shim API messages (generated, `make protos`) and the Task service glue.
         .target(
-            name: "ShimAPI", dependencies: ["TTRPC", protobuf], exclude: ["Protos"], swiftSettings: strict),
+            name: "ShimAPI", dependencies: ["TTRPC", protobuf], exclude: ["Protos"], swiftSettings: shimStrict),
         // GVisorConfiguration, runsc.toml, flag allow-list and validation. The shim links it: no Foundation.
         .target(
             name: "GVisorConfig", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")],
-            swiftSettings: strict),
+            swiftSettings: shimStrict),
         // GVisorConfiguration as YAML/JSON documents, for the controller and gvisor-node only: Yams brings
         // Foundation and its ICU data (~40 MB), which the shim must not link.
         .target(
@@ -62,23 +68,23 @@ let package = Package(
             swiftSettings: strict),
 
         // A value-type driver for the runsc CLI: options → argv, process runs, JSON decoding.
-        .target(name: "Runsc", swiftSettings: strict),
+        .target(name: "Runsc", swiftSettings: shimStrict),
 
         // nvproxy (GPUs): host discovery, runsc's supported drivers, GPU requests in a spec, the spec rewrite.
         // SHA-256 for the shim's socket names and the controller's checksum names; no crypto library.
-        .target(name: "Checksum", swiftSettings: strict),
+        .target(name: "Checksum", swiftSettings: shimStrict),
         // OCI documents as data: a schema-free JSON value that rewrites keep whole.
-        .target(name: "OCI", swiftSettings: strict),
-        .target(name: "NVProxy", dependencies: ["OCI", "Runsc"], swiftSettings: strict),
+        .target(name: "OCI", swiftSettings: shimStrict),
+        .target(name: "NVProxy", dependencies: ["OCI", "Runsc"], swiftSettings: shimStrict),
 
         // The shim: binary lifecycle (start/delete/daemon), task service, processes, IO, reaper, events.
         .target(
             name: "Shim",
             dependencies: [
                 "CShim", "ShimAPI", "TTRPC", "Runsc", "GVisorConfig", "NVProxy", "OCI", "Hardening", "Checksum",
-                protobuf,
+                protobuf, logging,
             ] + nio,
-            swiftSettings: strict),
+            swiftSettings: shimStrict),
         // C bridges for Linux calls Swift's Glibc module lacks (prctl, ...).
         .target(name: "CShim"),
 
@@ -93,10 +99,10 @@ let package = Package(
         .systemLibrary(name: "CSeccomp", path: "Sources/CSeccomp"),
         .systemLibrary(name: "CCap", path: "Sources/CCap"),
         .target(
-            name: "Hardening", dependencies: ["CSeccomp", "CCap", "OCI"], swiftSettings: strict,
+            name: "Hardening", dependencies: ["CSeccomp", "CCap", "OCI"], swiftSettings: shimStrict,
             linkerSettings: [.linkedLibrary(":libseccomp.a"), .linkedLibrary(":libcap.a")]),
 
-        .executableTarget(name: "containerd-shim-runsc-v1", dependencies: ["Shim"], swiftSettings: strict),
+        .executableTarget(name: "containerd-shim-runsc-v1", dependencies: ["Shim"], swiftSettings: shimStrict),
         .executableTarget(
             name: "gvisor-node",
             dependencies: [
@@ -141,8 +147,9 @@ let package = Package(
             name: "GVisorConfigTests", dependencies: ["GVisorConfig", "GVisorConfigYAML"], swiftSettings: strict),
         .testTarget(
             name: "ShimTests",
-            dependencies: ["Shim", "ShimAPI", "TTRPC", "GVisorConfig", "NVProxy", "OCI", "Runsc", "Checksum", protobuf]
-                + nio,
+            dependencies: [
+                "Shim", "ShimAPI", "TTRPC", "GVisorConfig", "NVProxy", "OCI", "Runsc", "Checksum", protobuf, logging,
+            ] + nio,
             swiftSettings: strict),
         .testTarget(name: "RunscTests", dependencies: ["Runsc"], swiftSettings: strict),
         .testTarget(
@@ -173,7 +180,7 @@ let package = Package(
         .target(
             name: "Controller",
             dependencies: [
-                "Kubernetes", "GVisorConfig", "GVisorConfigYAML", "Checksum",
+                "Kubernetes", "GVisorConfig", "GVisorConfigYAML", "Checksum", logging,
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ] + nio,
             swiftSettings: strict),
@@ -197,7 +204,7 @@ let package = Package(
         .testTarget(
             name: "ControllerTests",
             dependencies: [
-                "Controller", "Kubernetes", "GVisorConfig", "GVisorConfigYAML",
+                "Controller", "Kubernetes", "GVisorConfig", "GVisorConfigYAML", logging,
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ] + nio,
