@@ -1,5 +1,5 @@
-import Glibc
 import GVisorConfig
+import Glibc
 import Logging
 
 /// A swift-log handler that writes one JSON object per line to standard error, the shape Gardener's log

@@ -46,7 +46,8 @@ public struct LogfmtLogHandler: LogHandler {
     public func log(event: LogEvent) {
         var extra = metadataProvider?.get() ?? [:]
         if let metadata = event.metadata { extra.merge(metadata) { $1 } }
-        var line = "time=\"\(Self.timestamp())\" level=\(Self.name(event.level)) msg=\(Self.quote(event.message.description))"
+        var line = "time=\"\(Self.timestamp())\" level=\(Self.name(event.level))"
+        line += " msg=\(Self.quote(event.message.description))"
         for (key, value) in fields where extra[key] == nil { line += " \(key)=\(Self.quote(value.description))" }
         for key in extra.keys.sorted() { line += " \(key)=\(Self.quote(extra[key]!.description))" }
         line += "\n"
