@@ -47,16 +47,29 @@ RELEASE_PRODUCTS := containerd-shim-runsc-v1 gvisor-node
 # load address for the shim's own code (libraries, heap and stacks stay randomised); SHIM_PIE=1
 # keeps PIE. gvisor-node runs once per node and stays PIE.
 SHIM_PIE ?=
-SHIM_LINK_FLAGS := $(if $(SHIM_PIE),,-Xlinker -no-pie)
+# Size (issue 19): the Swift toolchain's static link exports every symbol of our own objects (-export-dynamic,
+# 2.2 MB of .dynsym/.dynstr nothing looks up in a shim), and gold folds identical functions whose address is never
+# taken (--icf=safe, 0.4 MB).
+SHIM_LINK_FLAGS := $(if $(SHIM_PIE),,-Xlinker -no-pie) -Xlinker --no-export-dynamic -Xlinker --icf=safe
+SHIM := containerd-shim-runsc-v1
+# Size over speed (none of these binaries is CPU-bound), and every Swift function in its own section so that
+# --gc-sections drops the ones nothing calls (SwiftPM's objects otherwise keep whole files). Every release build
+# in RELEASE_BIN passes the same flags, or each would recompile what the other built.
+RELEASE_SWIFT_FLAGS := -Xswiftc -Osize -Xswiftc -Xfrontend -Xswiftc -function-sections
 
-release: ## Release binaries with the Swift runtime linked in statically, checked with ldd.
+release: ## Release binaries with the Swift runtime linked in statically, checked with ldd; the shim ships stripped, its symbols in out/bin/containerd-shim-runsc-v1.debug.
 	for p in $(RELEASE_PRODUCTS); do \
-	  flags=; [ $$p = containerd-shim-runsc-v1 ] && flags="$(SHIM_LINK_FLAGS)"; \
-	  $(SWIFT) build -c release --static-swift-stdlib --scratch-path $(RELEASE_BIN) --product $$p $$flags; done
+	  flags=; [ $$p = $(SHIM) ] && flags="$(SHIM_LINK_FLAGS)"; \
+	  $(SWIFT) build -c release --static-swift-stdlib --scratch-path $(RELEASE_BIN) $(RELEASE_SWIFT_FLAGS) --product $$p \
+	    $$flags; done
 	mkdir -p out/bin
-	bin=$$($(SWIFT) build -c release --static-swift-stdlib --scratch-path $(RELEASE_BIN) --show-bin-path); \
-	  for p in $(RELEASE_PRODUCTS); do install -m 0755 $$bin/$$p out/bin/$$p; done
+	bin=$$($(SWIFT) build -c release --static-swift-stdlib --scratch-path $(RELEASE_BIN) $(RELEASE_SWIFT_FLAGS) \
+	  --show-bin-path); for p in $(RELEASE_PRODUCTS); do install -m 0755 $$bin/$$p out/bin/$$p; done
+	# Symbols and DWARF beside the shipped shim: gdb, lldb and Swift's backtracer find them by its debuglink.
+	cd out/bin && objcopy --only-keep-debug $(SHIM) $(SHIM).debug && chmod 0644 $(SHIM).debug && \
+	  objcopy --strip-all $(SHIM) && objcopy --add-gnu-debuglink=$(SHIM).debug $(SHIM)
 	scripts/check-static.sh $(addprefix out/bin/,$(RELEASE_PRODUCTS))
+	scripts/check-shim-size.sh out/bin/$(SHIM) out/bin/$(SHIM).debug
 
 unit-test: ## Library tests (swift-testing).
 	$(SWIFT) test
@@ -92,9 +105,9 @@ REGISTRY ?= ghcr.io/gardener-extension-runtime-gvisor-swift
 # The controller's static release build is separate from `release` (async-http-client and BoringSSL take
 # long to build in release mode, and neither the shim nor CI needs them).
 release-controller: ## Static release build of the Gardener extension controller into out/bin.
-	$(SWIFT) build -c release --static-swift-stdlib --scratch-path $(RELEASE_BIN) --product gardener-extension-runtime-gvisor
+	$(SWIFT) build -c release --static-swift-stdlib --scratch-path $(RELEASE_BIN) $(RELEASE_SWIFT_FLAGS) --product gardener-extension-runtime-gvisor
 	mkdir -p out/bin
-	install -m 0755 $$($(SWIFT) build -c release --static-swift-stdlib --scratch-path $(RELEASE_BIN) --show-bin-path)/gardener-extension-runtime-gvisor out/bin/
+	install -m 0755 $$($(SWIFT) build -c release --static-swift-stdlib --scratch-path $(RELEASE_BIN) $(RELEASE_SWIFT_FLAGS) --show-bin-path)/gardener-extension-runtime-gvisor out/bin/
 	# zlib (async-http-client's compression) ships inside the controller image (oci-image.py --with-libraries).
 	CHECK_STATIC_ALLOW='libz\.so' scripts/check-static.sh out/bin/gardener-extension-runtime-gvisor
 
@@ -149,9 +162,9 @@ bench-controller: ## 500 ContainerRuntimes in 100 namespaces reconciled over the
 
 # Built in the release scratch path, so it reuses what `make release` compiled.
 bench-shim: release ## The release shim vs bare runsc and the runc-v2 shim: run time, memory, State latency (per pair in BENCH_PAIRS).
-	$(SWIFT) build -c release --static-swift-stdlib --scratch-path $(RELEASE_BIN) --product shim-state-bench
+	$(SWIFT) build -c release --static-swift-stdlib --scratch-path $(RELEASE_BIN) $(RELEASE_SWIFT_FLAGS) --product shim-state-bench
 	for pair in $(BENCH_PAIRS); do BENCH_VERSIONS=$$pair BENCH_SUMMARY=$(BENCH_SUMMARY) scripts/bench-shim.sh \
-	  $$($(SWIFT) build -c release --static-swift-stdlib --scratch-path $(RELEASE_BIN) --show-bin-path)/shim-state-bench; done
+	  $$($(SWIFT) build -c release --static-swift-stdlib --scratch-path $(RELEASE_BIN) $(RELEASE_SWIFT_FLAGS) --show-bin-path)/shim-state-bench; done
 
 demo: deps ## The main job: a gVisor container started by a private containerd through our shim (DEMO_VERSIONS=debian12 for the other pair).
 	scripts/demo.sh

@@ -6,12 +6,16 @@ import PackageDescription
 
 /// Every target of ours builds with warnings as errors; dependencies keep their own settings.
 let strict: [SwiftSetting] = [.treatAllWarnings(as: .error)]
+/// The modules the shim links: a member resolves only through a module the file imports itself, so an API of
+/// Foundation (which TOMLKit imports) cannot bind silently and link Foundation and ICU (~90 MB) into the shim.
+let shimStrict: [SwiftSetting] = strict + [.enableUpcomingFeature("MemberImportVisibility")]
 
 let nio: [Target.Dependency] = [
     .product(name: "NIOCore", package: "swift-nio"),
     .product(name: "NIOPosix", package: "swift-nio"),
 ]
 let protobuf: Target.Dependency = .product(name: "SwiftProtobuf", package: "swift-protobuf")
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 
 let package = Package(
     name: "gvisor-runtime",
@@ -20,6 +24,7 @@ let package = Package(
         .library(name: "TTRPC", targets: ["TTRPC"]),
         .library(name: "ShimAPI", targets: ["ShimAPI"]),
         .library(name: "GVisorConfig", targets: ["GVisorConfig"]),
+        .library(name: "GVisorConfigYAML", targets: ["GVisorConfigYAML"]),
         .library(name: "Runsc", targets: ["Runsc"]),
         .library(name: "NodeInstaller", targets: ["NodeInstaller"]),
         .library(name: "NVProxy", targets: ["NVProxy"]),
@@ -37,6 +42,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // Logging API only (no Foundation); the handlers are ours: logfmt for the shim, JSON for the controller.
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         // Controller only (Kubernetes API over HTTPS); the shim and gvisor-node do not link it.
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
@@ -45,42 +52,43 @@ let package = Package(
     targets: [
         // ttrpc framing, server and client over unix sockets; nothing containerd-specific.
         .target(
-            name: "TTRPC", dependencies: nio + [protobuf], exclude: ["Protos"], swiftSettings: strict),
+            name: "TTRPC", dependencies: nio + [protobuf], exclude: ["Protos"], swiftSettings: shimStrict),
         // containerd shim API messages (generated, `make protos`) and the Task service glue.
         .target(
-            name: "ShimAPI", dependencies: ["TTRPC", protobuf], exclude: ["Protos"], swiftSettings: strict),
+            name: "ShimAPI", dependencies: ["TTRPC", protobuf], exclude: ["Protos"], swiftSettings: shimStrict),
         // The host-OS layer shared by every library: whole-file reads, atomic writes, directory listing, stat checks,
         // one spawn, one wait-status decoder, signals as descriptors; Glibc and CShim only (no Foundation).
-        .target(name: "HostOS", dependencies: ["CShim"], swiftSettings: strict),
+        .target(name: "HostOS", dependencies: ["CShim"], swiftSettings: shimStrict),
 
-        // GVisorConfiguration, runsc.toml, flag allow-list and validation.
+        // GVisorConfiguration, runsc.toml, flag allow-list and validation. The shim links it: no Foundation.
         .target(
-            name: "GVisorConfig",
-            dependencies: [
-                "HostOS",
-                .product(name: "TOMLKit", package: "TOMLKit"),
-                .product(name: "Yams", package: "Yams"),
-            ],
+            name: "GVisorConfig", dependencies: ["HostOS", .product(name: "TOMLKit", package: "TOMLKit")],
+            swiftSettings: shimStrict),
+        // GVisorConfiguration as YAML/JSON documents, for the controller and gvisor-node only: Yams brings
+        // Foundation and its ICU data (~40 MB), which the shim must not link.
+        .target(
+            name: "GVisorConfigYAML",
+            dependencies: ["GVisorConfig", "HostOS", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
 
         // A value-type driver for the runsc CLI: options → argv, process runs, JSON decoding.
-        .target(name: "Runsc", dependencies: ["HostOS"], swiftSettings: strict),
+        .target(name: "Runsc", dependencies: ["HostOS"], swiftSettings: shimStrict),
 
         // nvproxy (GPUs): host discovery, runsc's supported drivers, GPU requests in a spec, the spec rewrite.
         // SHA-256 for the shim's socket names and the controller's checksum names; no crypto library.
-        .target(name: "Checksum", swiftSettings: strict),
+        .target(name: "Checksum", swiftSettings: shimStrict),
         // OCI documents as data: a schema-free JSON value that rewrites keep whole.
-        .target(name: "OCI", swiftSettings: strict),
-        .target(name: "NVProxy", dependencies: ["HostOS", "OCI", "Runsc"], swiftSettings: strict),
+        .target(name: "OCI", swiftSettings: shimStrict),
+        .target(name: "NVProxy", dependencies: ["HostOS", "OCI", "Runsc"], swiftSettings: shimStrict),
 
         // The shim: binary lifecycle (start/delete/daemon), task service, processes, IO, reaper, events.
         .target(
             name: "Shim",
             dependencies: [
                 "CShim", "ShimAPI", "TTRPC", "Runsc", "GVisorConfig", "NVProxy", "OCI", "Hardening", "Checksum",
-                "HostOS", protobuf,
+                "HostOS", protobuf, logging,
             ] + nio,
-            swiftSettings: strict),
+            swiftSettings: shimStrict),
         // C bridges for Linux calls Swift's Glibc module lacks (prctl, ...).
         .target(name: "CShim"),
 
@@ -97,14 +105,14 @@ let package = Package(
         .systemLibrary(name: "CSeccomp", path: "Sources/CSeccomp"),
         .systemLibrary(name: "CCap", path: "Sources/CCap"),
         .target(
-            name: "Hardening", dependencies: ["CSeccomp", "CCap", "HostOS", "OCI"], swiftSettings: strict,
+            name: "Hardening", dependencies: ["CSeccomp", "CCap", "HostOS", "OCI"], swiftSettings: shimStrict,
             linkerSettings: [.linkedLibrary(":libseccomp.a"), .linkedLibrary(":libcap.a")]),
 
-        .executableTarget(name: "containerd-shim-runsc-v1", dependencies: ["Shim"], swiftSettings: strict),
+        .executableTarget(name: "containerd-shim-runsc-v1", dependencies: ["Shim"], swiftSettings: shimStrict),
         .executableTarget(
             name: "gvisor-node",
             dependencies: [
-                "GVisorConfig", "HostOS", "NodeInstaller",
+                "GVisorConfig", "GVisorConfigYAML", "HostOS", "NodeInstaller",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -126,8 +134,8 @@ let package = Package(
             name: "runsc-toml-fuzz", dependencies: ["FuzzSupport", "GVisorConfig"], path: "Fuzz/runsc-toml-fuzz",
             swiftSettings: strict),
         .executableTarget(
-            name: "gvisor-config-fuzz", dependencies: ["FuzzSupport", "GVisorConfig"], path: "Fuzz/gvisor-config-fuzz",
-            swiftSettings: strict),
+            name: "gvisor-config-fuzz", dependencies: ["FuzzSupport", "GVisorConfig", "GVisorConfigYAML"],
+            path: "Fuzz/gvisor-config-fuzz", swiftSettings: strict),
         // gvisor-node's containerd config.toml editor, which must never abort on a node's file (issue 17).
         .executableTarget(
             name: "containerd-config-fuzz", dependencies: ["FuzzSupport", "NodeInstaller"],
@@ -142,11 +150,14 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "ShimAPITests", dependencies: ["ShimAPI", "TTRPC"] + nio, swiftSettings: strict),
         .testTarget(name: "HostOSTests", dependencies: ["HostOS"], swiftSettings: strict),
-        .testTarget(name: "GVisorConfigTests", dependencies: ["GVisorConfig", "HostOS"], swiftSettings: strict),
+        .testTarget(
+            name: "GVisorConfigTests", dependencies: ["GVisorConfig", "GVisorConfigYAML", "HostOS"],
+            swiftSettings: strict),
         .testTarget(
             name: "ShimTests",
             dependencies: [
                 "Shim", "ShimAPI", "TTRPC", "GVisorConfig", "HostOS", "NVProxy", "OCI", "Runsc", "Checksum", protobuf,
+                logging,
             ] + nio,
             swiftSettings: strict),
         .testTarget(name: "RunscTests", dependencies: ["Runsc"], swiftSettings: strict),
@@ -181,7 +192,8 @@ let package = Package(
         .target(
             name: "Controller",
             dependencies: [
-                "Kubernetes", "GVisorConfig", "Checksum", .product(name: "NIOHTTP1", package: "swift-nio"),
+                "Kubernetes", "GVisorConfig", "GVisorConfigYAML", "Checksum", logging,
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ] + nio,
             swiftSettings: strict),
         .executableTarget(
@@ -205,7 +217,7 @@ let package = Package(
         .testTarget(
             name: "ControllerTests",
             dependencies: [
-                "Controller", "Kubernetes", "KubernetesTesting", "GVisorConfig",
+                "Controller", "Kubernetes", "KubernetesTesting", "GVisorConfig", "GVisorConfigYAML", logging,
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ] + nio,

@@ -2,6 +2,7 @@
 // by GVisorConfigTests, which replays the committed corpus and regressions through it on every test run.
 
 import GVisorConfig
+import GVisorConfigYAML
 
 /// Feeds one input to the `providerConfig` decoder the controller and gvisor-node use, in both unknown-field
 /// policies, then follows an accepted document through its encoders and flag validation into runsc.toml.

@@ -1,5 +1,6 @@
 import Foundation
 import GVisorConfig
+import GVisorConfigYAML
 import Kubernetes
 
 /// The gVisor ContainerRuntime actuator: what the Go extension's `Reconcile`, `Delete`, `ForceDelete`, `Migrate`

@@ -1,24 +1,14 @@
-import Foundation
+import Logging
 
-/// One JSON object per line on standard error (what Gardener's log collection expects from controllers).
+/// The controller's log: a swift-log `Logger` with ``JSONLogHandler`` (one JSON object per line on standard
+/// error). `Log.info("reconciled", ["object": key])` keeps call sites short; ``logger`` is the swift-log API.
 public enum Log {
-    public static func info(_ message: String, _ fields: [String: String] = [:]) { write("info", message, fields) }
-    public static func error(_ message: String, _ fields: [String: String] = [:]) { write("error", message, fields) }
+    public static let logger = Logger(label: "gardener-extension-runtime-gvisor") { _ in JSONLogHandler() }
 
-    private static func write(_ level: String, _ message: String, _ fields: [String: String]) {
-        var entry: [String: JSONValueLite] = ["level": .s(level), "msg": .s(message)]
-        entry["ts"] = .s(ISO8601DateFormatter().string(from: Date()))
-        for (key, value) in fields { entry[key] = .s(value) }
-        let body = entry.keys.sorted().map { "\(Manifest.quoted($0)):\(Manifest.quoted(entry[$0]!.text))" }
-        FileHandle.standardError.write(Data(("{" + body.joined(separator: ",") + "}\n").utf8))
-    }
+    public static func info(_ message: String, _ fields: [String: String] = [:]) { log(.info, message, fields) }
+    public static func error(_ message: String, _ fields: [String: String] = [:]) { log(.error, message, fields) }
 
-    private enum JSONValueLite {
-        case s(String)
-        var text: String {
-            switch self {
-            case .s(let value): value
-            }
-        }
+    private static func log(_ level: Logger.Level, _ message: String, _ fields: [String: String]) {
+        logger.log(level: level, "\(message)", metadata: fields.isEmpty ? nil : fields.mapValues { .string($0) })
     }
 }

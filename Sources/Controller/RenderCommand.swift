@@ -1,5 +1,6 @@
 import Foundation
 import GVisorConfig
+import GVisorConfigYAML
 import Kubernetes
 
 /// What `gardener-extension-runtime-gvisor render` prints: the shoot objects a ContainerRuntime would produce, for

@@ -1,5 +1,6 @@
 import Checksum
 import GVisorConfig
+import GVisorConfigYAML
 import Kubernetes
 
 /// The objects that end up in the shoot, as deterministic YAML: the same inputs give the same bytes, so secret

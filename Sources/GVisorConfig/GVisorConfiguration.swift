@@ -3,6 +3,8 @@
 /// Mirrors the Go extension's `v1alpha1.GVisorConfiguration`. `configFlags` stays optional (not an empty map) so that
 /// "absent" and "empty" survive a decode → encode round trip, as they do for the Go `*map[string]string`.
 /// Decoding checks structure and types only; which flags are allowed is ``RunscConfigFlags/validate(_:mode:)``'s job.
+/// The YAML/JSON decoder and encoder live in `GVisorConfigYAML`, so that the shim, which links this module for
+/// runsc.toml, does not link Yams and with it Foundation and ICU.
 public struct GVisorConfiguration: Sendable, Hashable {
     /// The only group/version the Go extension registers for this kind.
     public static let apiVersion = "gvisor.runtime.extensions.config.gardener.cloud/v1alpha1"
@@ -20,15 +22,6 @@ public struct GVisorConfiguration: Sendable, Hashable {
 
     /// What a shoot without `providerConfig` gets: no flags, no test image (the Go extension allows this).
     public static let empty = GVisorConfiguration()
-
-    /// Decodes a `providerConfig` that may be missing: `nil` or only whitespace gives ``empty``, anything else
-    /// must be a complete document.
-    public static func fromProviderConfig(
-        _ raw: String?, unknownFields: UnknownFieldPolicy = .reject
-    ) throws(GVisorConfigurationError) -> GVisorConfiguration {
-        guard let raw, raw.contains(where: { !$0.isWhitespace }) else { return .empty }
-        return try GVisorConfiguration(decoding: raw, unknownFields: unknownFields)
-    }
 }
 
 extension GVisorConfiguration {

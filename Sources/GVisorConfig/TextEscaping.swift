@@ -72,6 +72,6 @@ private func hex(_ value: UInt32, width: Int) -> String {
 }
 
 /// Sorting by UTF-8 bytes: the same order on every platform and locale, which deterministic output needs.
-func utf8Less(_ lhs: String, _ rhs: String) -> Bool {
+package func utf8Less(_ lhs: String, _ rhs: String) -> Bool {
     lhs.utf8.lexicographicallyPrecedes(rhs.utf8)
 }

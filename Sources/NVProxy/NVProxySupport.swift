@@ -1,3 +1,4 @@
+import HostOS
 import Runsc
 
 /// What the installed runsc can do for GPUs, from `runsc nvproxy list-supported-drivers`.

@@ -1,3 +1,4 @@
+import HostOS
 import Synchronization
 
 /// Runs runsc operations and interprets the results: typed answers on success, ``RunscError`` with runsc's

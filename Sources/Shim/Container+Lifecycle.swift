@@ -1,3 +1,4 @@
+import SwiftProtobuf
 import GVisorConfig
 import Glibc
 import Runsc

@@ -1,6 +1,7 @@
 import GVisorConfig
 import Glibc
 import NIOCore
+import NIOPosix
 import ShimAPI
 import TTRPC
 

@@ -1,3 +1,4 @@
+import HostOS
 import FoundationEssentials
 import GVisorConfig
 import Glibc

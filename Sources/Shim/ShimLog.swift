@@ -1,21 +1,16 @@
 import Glibc
+import Logging
 import Synchronization
 
-/// The shim's log: logfmt lines on stderr, which the daemon points at the bundle's `log` FIFO so
-/// containerd copies them into its own log (`-debug` enables debug lines). Kept tiny on purpose:
-/// one write(2) per line, no buffering that a crash could lose.
+/// The shim's log: a swift-log `Logger` with ``LogfmtLogHandler``, on stderr, which the daemon points at the
+/// bundle's `log` FIFO so containerd copies the lines into its own log (`-debug` enables debug lines).
+///
+/// A thin facade that keeps the shim's call sites short (`log.info("created", [("id", id)])`); code that wants
+/// swift-log's own API uses ``logger``.
 public struct ShimLog: Sendable {
+    /// The levels the shim logs at, in logrus's order.
     public enum Level: Int, Comparable, Sendable {
         case debug, info, warning, error
-
-        var name: String {
-            switch self {
-            case .debug: "debug"
-            case .info: "info"
-            case .warning: "warning"
-            case .error: "error"
-            }
-        }
 
         public static func < (lhs: Level, rhs: Level) -> Bool { lhs.rawValue < rhs.rawValue }
 
@@ -29,22 +24,35 @@ public struct ShimLog: Sendable {
             default: return nil
             }
         }
+
+        var swiftLog: Logger.Level {
+            switch self {
+            case .debug: .debug
+            case .info: .info
+            case .warning: .warning
+            case .error: .error
+            }
+        }
     }
 
-    public var minimumLevel: Level
-    /// Fields added to every line (`id`, `namespace`).
-    public var fields: [(String, String)]
-    public var fd: CInt
-    /// Files every line is also written to (runsc.toml's `log_path`); shared by all copies of this log.
-    public var files: ShimLogFiles?
+    public var logger: Logger
 
+    public var minimumLevel: Level {
+        didSet { logger.logLevel = minimumLevel.swiftLog }
+    }
+
+    /// Files every line is also written to (runsc.toml's `log_path`); shared by all copies of this log.
+    public let files: ShimLogFiles?
+
+    /// `fields` are added to every line in this order (`runtime`, `namespace`, `id`); `fd` -1 writes only to `files`.
     public init(
         minimumLevel: Level = .info, fields: [(String, String)] = [], fd: CInt = STDERR_FILENO,
         files: ShimLogFiles? = nil
     ) {
+        var handler = LogfmtLogHandler(logLevel: minimumLevel.swiftLog, fd: fd, files: files)
+        for (key, value) in fields { handler[metadataKey: key] = .string(value) }
+        self.logger = Logger(label: "containerd-shim-runsc-v1") { _ in handler }
         self.minimumLevel = minimumLevel
-        self.fields = fields
-        self.fd = fd
         self.files = files
     }
 
@@ -61,46 +69,10 @@ public struct ShimLog: Sendable {
         log(.error, message(), extra)
     }
 
-    public func log(_ level: Level, _ message: String, _ extra: [(String, String)] = []) {
+    public func log(_ level: Level, _ message: @autoclosure () -> String, _ extra: [(String, String)] = []) {
         guard level >= minimumLevel else { return }
-        var line = "time=\"\(ShimLog.timestamp())\" level=\(level.name) msg=\(ShimLog.quote(message))"
-        for (key, value) in fields + extra { line += " \(key)=\(ShimLog.quote(value))" }
-        line += "\n"
-        var bytes = Array(line.utf8)
-        _ = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress, $0.count) }
-        files?.write(bytes)
-    }
-
-    static func quote(_ value: String) -> String {
-        var needsQuotes = value.isEmpty
-        var escaped = ""
-        for character in value {
-            switch character {
-            case "\"": escaped += "\\\""; needsQuotes = true
-            case "\\": escaped += "\\\\"; needsQuotes = true
-            case "\n": escaped += "\\n"; needsQuotes = true
-            case " ", "=": escaped.append(character); needsQuotes = true
-            default: escaped.append(character)
-            }
-        }
-        return needsQuotes ? "\"\(escaped)\"" : escaped
-    }
-
-    /// RFC 3339 with nanoseconds in UTC, as containerd writes.
-    static func timestamp() -> String {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        var seconds = now.tv_sec
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func pad(_ value: Int32, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
-        let nanos = String(now.tv_nsec)
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2))."
-            + String(repeating: "0", count: 9 - nanos.count) + nanos + "Z"
+        let metadata = Logger.Metadata(extra.map { ($0.0, .string($0.1)) }, uniquingKeysWith: { $1 })
+        logger.log(level: level.swiftLog, "\(message())", metadata: extra.isEmpty ? nil : metadata)
     }
 }
 

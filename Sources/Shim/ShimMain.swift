@@ -33,7 +33,7 @@ public enum ShimMain {
         switch flags.action {
         case .start:
             let trace = ShimTrace.startLog(flags: flags)
-            trace?.debug("shim start")
+            trace?.log.debug("shim start")
             defer { if let trace { close(trace.fd) } }
             let stdin = (try? HostFile.read("-")) ?? []
             let start = ShimStart(flags: flags, bundle: cwd, stdin: stdin, environment: environment)
@@ -47,7 +47,7 @@ public enum ShimMain {
                         argv0: arguments.first ?? "containerd-shim-runsc-v1", flags: daemonFlags, listener: listener,
                         environment: daemonEnvironment)
                 }
-                trace?.debug("shim start answered")
+                trace?.log.debug("shim start answered")
                 writeAll(STDOUT_FILENO, answer)
                 return 0
             } catch {

@@ -1,3 +1,4 @@
+import OCI
 import GVisorConfig
 import Glibc
 import Hardening

@@ -1,5 +1,6 @@
 import GVisorConfig
 import NVProxy
+import OCI
 import Runsc
 import Synchronization
 

@@ -1,4 +1,5 @@
 import FoundationEssentials
+import GVisorConfig
 import Glibc
 import OCI
 import Runsc

@@ -10,11 +10,11 @@ enum ShimTrace {
     /// The `start` action's log: containerd reads its stdout and stderr as the answer, so the lines go to the
     /// bundle's `log` FIFO, which containerd opened for reading before it ran `start`. Nil when not debugging or
     /// when there is no reader.
-    static func startLog(flags: ShimFlags) -> ShimLog? {
+    static func startLog(flags: ShimFlags) -> (log: ShimLog, fd: CInt)? {
         guard flags.debug else { return nil }
         let fd = open("log", O_WRONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { return nil }
-        return ShimLog(minimumLevel: .debug, fields: [("id", flags.id), ("namespace", flags.namespace)], fd: fd)
+        return (ShimLog(minimumLevel: .debug, fields: [("id", flags.id), ("namespace", flags.namespace)], fd: fd), fd)
     }
 
     /// The daemon's trace log on stderr (already the `log` FIFO); nil when not debugging. Installs the runsc and

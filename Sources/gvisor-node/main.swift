@@ -2,6 +2,7 @@
 
 import ArgumentParser
 import GVisorConfig
+import GVisorConfigYAML
 import HostOS
 import NodeInstaller
 

@@ -1,5 +1,6 @@
 import Controller
 import GVisorConfig
+import GVisorConfigYAML
 import Kubernetes
 import Testing
 

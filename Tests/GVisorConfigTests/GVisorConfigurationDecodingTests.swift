@@ -1,5 +1,6 @@
 import Foundation
 import GVisorConfig
+import GVisorConfigYAML
 import Testing
 
 @Suite("GVisorConfiguration decoding")

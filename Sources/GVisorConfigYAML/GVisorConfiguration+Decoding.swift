@@ -1,7 +1,17 @@
+import GVisorConfig
 import HostOS
 import Yams
 
 extension GVisorConfiguration {
+    /// Decodes a `providerConfig` that may be missing: `nil` or only whitespace gives ``empty``, anything else
+    /// must be a complete document.
+    public static func fromProviderConfig(
+        _ raw: String?, unknownFields: UnknownFieldPolicy = .reject
+    ) throws(GVisorConfigurationError) -> GVisorConfiguration {
+        guard let raw, raw.contains(where: { !$0.isWhitespace }) else { return .empty }
+        return try GVisorConfiguration(decoding: raw, unknownFields: unknownFields)
+    }
+
     /// Decodes a YAML or JSON document (JSON is read as the YAML subset it is, errors still speak of JSON).
     ///
     /// Stricter than the Go decoder about types: a flag value must be a string, so YAML's unquoted `true` or `12`

@@ -1,3 +1,5 @@
+import GVisorConfig
+
 extension GVisorConfiguration {
     /// YAML with keys sorted at every level (as `kubectl -o yaml` prints) and every value double-quoted, so that
     /// `"true"` or `"12"` stay strings when read back. Same value in, same bytes out.
