@@ -1,8 +1,8 @@
-import SwiftProtobuf
 import GVisorConfig
 import Glibc
 import Runsc
 import ShimAPI
+import SwiftProtobuf
 
 /// Start, exit, Kill, Pause and Resume of a container's processes, by exec id ("" = the init). What differs between
 /// the init and an exec is the process's role (ContainerProcess.Role); the state machine and the exit path are one.

@@ -1,8 +1,8 @@
-import HostOS
 import FoundationEssentials
 import GVisorConfig
 import Glibc
 import Hardening
+import HostOS
 import Runsc
 import ShimAPI
 import SwiftProtobuf

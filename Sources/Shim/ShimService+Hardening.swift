@@ -1,7 +1,7 @@
-import OCI
 import GVisorConfig
 import Glibc
 import Hardening
+import OCI
 
 extension ShimService {
     /// The shim holds the capabilities runsc needs for runsc.toml's platform and network (FailedPrecondition naming
