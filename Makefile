@@ -118,8 +118,9 @@ test: deps build unit-test validate-manifests release integration-test ## deps +
 
 SWIFT_SOURCES = Package.swift $$(find Sources Tests Benchmarks Fuzz integration -name '*.swift' -not -path '*/Generated/*')
 
-lint: ## Static checks: swift format in lint mode (generated code excluded).
+lint: ## Static checks: swift format in lint mode (generated code excluded), the shim core's file and function sizes.
 	$(SWIFT) format lint --strict --parallel $(SWIFT_SOURCES)
+	scripts/check-shape.py Sources/Shim
 
 format: ## Rewrite sources with swift format.
 	$(SWIFT) format --in-place --parallel $(SWIFT_SOURCES)

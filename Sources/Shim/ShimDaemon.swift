@@ -22,25 +22,11 @@ public struct ShimDaemon {
 
     public func run() async throws {
         guard !flags.namespace.isEmpty else { throw ShimStart.Failure(description: "shim namespace cannot be empty") }
-        let startConfig = Self.startConfig(environment)
-        var startLog = ShimLog(
-            minimumLevel: flags.debug ? .debug : .info,
-            fields: [("runtime", ShimVersion.runtime), ("namespace", flags.namespace)], files: ShimLogFiles())
-        if !flags.debug, let level = startConfig?.logLevel {
-            // runsc.toml's log_level, as gVisor's Go shim applies it; containerd's -debug wins.
-            if let parsed = ShimLog.Level(logrusName: level) {
-                startLog.minimumLevel = parsed
-            } else {
-                startLog.warning(
-                    "runsc.toml: log_level: unknown level; expected trace, debug, info, warn, warning, error, fatal or panic",
-                    [("log_level", level)])
-            }
-        }
-        let log = startLog
+        let log = makeLog()
         ShimHardening.confineDaemon(environment: environment, log: log)  // Hardening: ShimHardening.swift
         try Reaper.becomeSubreaper()
         // One event loop thread serves ttrpc and carries every other event: SIGCHLD and the shutdown signals
-        // (signalfd), runsc's output pipes and the OOM descriptors.
+        // (a signal handler waking the loop through an eventfd), runsc's output pipes and the OOM descriptors.
         let group = TTRPCEventLoopGroup.make(numberOfThreads: 1)
         let eventLoop = group.next()
         let publisher = makePublisher(group: group, log: log)
@@ -51,40 +37,12 @@ public struct ShimDaemon {
         reaper.onSignal(SIGINT) { shutdown.yield("SIGINT") }
         try await reaper.start(on: eventLoop)
 
-        var settings = ShimService.Settings(namespace: flags.namespace)
-        settings.logRoot = environment["GVISOR_SHIM_LOG_ROOT"]
-        // Creates whose options name no runsc.toml (the runc option types) use the runtime's, from `start`.
-        if let started = environment[ShimHardening.configPathVariable], !started.isEmpty {
-            settings.defaultConfigPath = started
-        }
-        if let pods = environment["GVISOR_SHIM_KUBELET_PODS_DIR"], !pods.isEmpty {
-            settings.kubeletPodsDirectory = pods
-        }
         let service = ShimService(
-            settings: settings, eventLoop: eventLoop, reaper: reaper, publisher: publisher, log: log,
+            settings: serviceSettings(), eventLoop: eventLoop, reaper: reaper, publisher: publisher, log: log,
             onIdleShutdown: { shutdown.yield("shutdown with no containers left") })
         var registry = TTRPCServiceRegistry()
         registry.register(taskService: service)
-
-        var configuration = TTRPCServer.Configuration()
-        // A crossed bound means a peer misbehaves on purpose or by bug; malformed input is already answered.
-        configuration.connectionErrorHandler = { error in
-            if error is TTRPCLimitError {
-                log.warning("connection closed: over a ttrpc limit", [("error", "\(error)")])
-            } else {
-                log.debug("connection closed", [("error", "\(error)")])
-            }
-        }
-        let server: TTRPCServer
-        if flags.socket.isEmpty {
-            server = try await TTRPCServer.adopt(
-                listeningSocket: ShimDaemon.listenerFD, registry: registry, group: group, configuration: configuration)
-        } else {
-            configuration.removeExistingSocketFile = true
-            server = try await TTRPCServer.bind(
-                unixDomainSocketPath: SocketAddress(parsing: flags.socket).path, registry: registry, group: group,
-                configuration: configuration)
-        }
+        let server = try await serve(registry, group: group, log: log)
         // Known now, while the bundle exists: containerd removes the bundle right after Shutdown.
         let socketPath = await server.localAddress?.pathname
         log.info("serving", [("pid", "\(getpid())"), ("socket", socketPath ?? "?")])
@@ -102,6 +60,60 @@ public struct ShimDaemon {
         if let socketPath { unlink(socketPath) }
         await reaper.stop()
         try? await group.shutdownGracefully()
+    }
+
+    /// The daemon's log: containerd's `-debug`, else runsc.toml's `log_level` as gVisor's Go shim applies it.
+    private func makeLog() -> ShimLog {
+        var log = ShimLog(
+            minimumLevel: flags.debug ? .debug : .info,
+            fields: [("runtime", ShimVersion.runtime), ("namespace", flags.namespace)], files: ShimLogFiles())
+        if !flags.debug, let level = Self.startConfig(environment)?.logLevel {
+            if let parsed = ShimLog.Level(logrusName: level) {
+                log.minimumLevel = parsed
+            } else {
+                log.warning(
+                    "runsc.toml: log_level: unknown level; expected trace, debug, info, warn, warning, error, fatal or panic",
+                    [("log_level", level)])
+            }
+        }
+        return log
+    }
+
+    /// The Task service's settings from the daemon's environment.
+    private func serviceSettings() -> ShimService.Settings {
+        var settings = ShimService.Settings(namespace: flags.namespace)
+        settings.logRoot = environment["GVISOR_SHIM_LOG_ROOT"]
+        // Creates whose options name no runsc.toml (the runc option types) use the runtime's, from `start`.
+        if let started = environment[ShimHardening.configPathVariable], !started.isEmpty {
+            settings.defaultConfigPath = started
+        }
+        if let pods = environment["GVISOR_SHIM_KUBELET_PODS_DIR"], !pods.isEmpty {
+            settings.kubeletPodsDirectory = pods
+        }
+        return settings
+    }
+
+    /// The ttrpc server on the socket `start` bound (fd 3), or on `-socket` when the daemon is run by hand.
+    private func serve(_ registry: TTRPCServiceRegistry, group: any EventLoopGroup, log: ShimLog) async throws
+        -> TTRPCServer
+    {
+        var configuration = TTRPCServer.Configuration()
+        // A crossed bound means a peer misbehaves on purpose or by bug; malformed input is already answered.
+        configuration.connectionErrorHandler = { error in
+            if error is TTRPCLimitError {
+                log.warning("connection closed: over a ttrpc limit", [("error", "\(error)")])
+            } else {
+                log.debug("connection closed", [("error", "\(error)")])
+            }
+        }
+        if flags.socket.isEmpty {
+            return try await TTRPCServer.adopt(
+                listeningSocket: ShimDaemon.listenerFD, registry: registry, group: group, configuration: configuration)
+        }
+        configuration.removeExistingSocketFile = true
+        return try await TTRPCServer.bind(
+            unixDomainSocketPath: SocketAddress(parsing: flags.socket).path, registry: registry, group: group,
+            configuration: configuration)
     }
 
     /// runsc.toml as the daemon can know it at start: the file `start` found in the runtime options, or the default

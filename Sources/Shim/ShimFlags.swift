@@ -57,47 +57,56 @@ public struct ShimFlags: Equatable, Sendable {
                     }
                     value = parsed
                 }
-                switch name {
-                case "debug": flags.debug = value
-                case "info": flags.info = value
-                default: flags.version = value
-                }
+                flags.set(name, bool: value)
             } else if stringFlags.contains(name) {
-                let value: String
                 if let inlineValue {
-                    value = inlineValue
+                    flags.set(name, string: inlineValue)
                 } else {
                     guard index < arguments.count else {
                         throw ParseError(description: "flag needs an argument: -\(name)")
                     }
-                    value = arguments[index]
+                    flags.set(name, string: arguments[index])
                     index += 1
-                }
-                switch name {
-                case "namespace": flags.namespace = value
-                case "address": flags.address = value
-                case "publish-binary": flags.publishBinary = value
-                case "id": flags.id = value
-                case "bundle": flags.bundle = value
-                case "socket": flags.socket = value
-                default: flags.debugSocket = value
                 }
             } else {
                 throw ParseError(description: "flag provided but not defined: -\(name)")
             }
         }
-        let rest = arguments[index...]
-        if let first = rest.first {
-            guard let action = Action(rawValue: first) else {
-                throw ParseError(description: "unknown action \"\(first)\" (expected start or delete)")
-            }
-            guard rest.count == 1 else {
-                throw ParseError(
-                    description: "unexpected arguments after \(first): \(rest.dropFirst().joined(separator: " "))")
-            }
-            flags.action = action
-        }
+        flags.action = try action(arguments[index...])
         return flags
+    }
+
+    private mutating func set(_ name: String, bool value: Bool) {
+        switch name {
+        case "debug": debug = value
+        case "info": info = value
+        default: version = value
+        }
+    }
+
+    private mutating func set(_ name: String, string value: String) {
+        switch name {
+        case "namespace": namespace = value
+        case "address": address = value
+        case "publish-binary": publishBinary = value
+        case "id": id = value
+        case "bundle": bundle = value
+        case "socket": socket = value
+        default: debugSocket = value
+        }
+    }
+
+    /// The one positional argument after the flags (Go's flag package stops at the first non-flag).
+    private static func action(_ rest: ArraySlice<String>) throws(ParseError) -> Action? {
+        guard let first = rest.first else { return nil }
+        guard let action = Action(rawValue: first) else {
+            throw ParseError(description: "unknown action \"\(first)\" (expected start or delete)")
+        }
+        guard rest.count == 1 else {
+            throw ParseError(
+                description: "unexpected arguments after \(first): \(rest.dropFirst().joined(separator: " "))")
+        }
+        return action
     }
 
     /// Go's strconv.ParseBool.

@@ -20,40 +20,10 @@ public enum ShimMain {
         }
         let environment = currentEnvironment()
         let cwd = currentDirectory()
-        if flags.info {
-            do {
-                let stdin = (try? HostFile.read("-")) ?? []
-                writeAll(STDOUT_FILENO, try await ShimInfo(stdin: stdin).run())
-                return 0
-            } catch {
-                writeStderr("containerd-shim-runsc-v1 -info: \(error)\n")
-                return 1
-            }
-        }
+        if flags.info { return await info() }
         switch flags.action {
         case .start:
-            let trace = ShimTrace.startLog(flags: flags)
-            trace?.log.debug("shim start")
-            defer { if let trace { close(trace.fd) } }
-            let stdin = (try? HostFile.read("-")) ?? []
-            let start = ShimStart(flags: flags, bundle: cwd, stdin: stdin, environment: environment)
-            do {
-                let answer = try start.run { daemonFlags, listener in
-                    // Hardening: the daemon learns runsc.toml's path and starts with the reduced capability
-                    // bounding set of this thread (ShimHardening.swift).
-                    let daemonEnvironment = ShimHardening.daemonEnvironment(environment, startStdin: stdin)
-                    ShimHardening.dropCapabilitiesForDaemon(daemonEnvironment: daemonEnvironment)
-                    return try DaemonLauncher.spawn(
-                        argv0: arguments.first ?? "containerd-shim-runsc-v1", flags: daemonFlags, listener: listener,
-                        environment: daemonEnvironment)
-                }
-                trace?.log.debug("shim start answered")
-                writeAll(STDOUT_FILENO, answer)
-                return 0
-            } catch {
-                writeStderr("\(error)\n")
-                return 1
-            }
+            return start(flags: flags, arguments: arguments, bundle: cwd, environment: environment)
         case .delete:
             let bundle = flags.bundle.isEmpty ? cwd : flags.bundle
             let answer = await ShimDelete(flags: flags, bundle: bundle).run(log: ShimLog(fields: [("id", flags.id)]))
@@ -71,6 +41,46 @@ public enum ShimMain {
                 ShimLog().error("shim daemon failed", [("error", "\(error)")])
                 return 1
             }
+        }
+    }
+
+    /// `-info`: containerd 2.x's runtime introspection (ShimInfo.swift).
+    private static func info() async -> Int32 {
+        do {
+            let stdin = (try? HostFile.read("-")) ?? []
+            writeAll(STDOUT_FILENO, try await ShimInfo(stdin: stdin).run())
+            return 0
+        } catch {
+            writeStderr("containerd-shim-runsc-v1 -info: \(error)\n")
+            return 1
+        }
+    }
+
+    /// `start`: reuse the pod's shim or launch the daemon, and answer containerd (ShimStart.swift).
+    private static func start(flags: ShimFlags, arguments: [String], bundle: String, environment: [String: String])
+        -> Int32
+    {
+        let trace = ShimTrace.startLog(flags: flags)
+        trace?.log.debug("shim start")
+        defer { if let trace { close(trace.fd) } }
+        let stdin = (try? HostFile.read("-")) ?? []
+        let start = ShimStart(flags: flags, bundle: bundle, stdin: stdin, environment: environment)
+        do {
+            let answer = try start.run { daemonFlags, listener in
+                // Hardening: the daemon learns runsc.toml's path and starts with the reduced capability
+                // bounding set of this thread (ShimHardening.swift).
+                let daemonEnvironment = ShimHardening.daemonEnvironment(environment, startStdin: stdin)
+                ShimHardening.dropCapabilitiesForDaemon(daemonEnvironment: daemonEnvironment)
+                return try DaemonLauncher.spawn(
+                    argv0: arguments.first ?? "containerd-shim-runsc-v1", flags: daemonFlags, listener: listener,
+                    environment: daemonEnvironment)
+            }
+            trace?.log.debug("shim start answered")
+            writeAll(STDOUT_FILENO, answer)
+            return 0
+        } catch {
+            writeStderr("\(error)\n")
+            return 1
         }
     }
 
