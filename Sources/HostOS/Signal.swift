@@ -45,9 +45,9 @@ public enum SignalNotifier {
     /// Installs the handlers for `set` and returns the descriptor that becomes readable when one arrived (the
     /// caller reads and discards its 8-byte counter). One notifier per process; `SA_RESTART` keeps the
     /// threads a signal interrupts from seeing `EINTR` where the call can be restarted.
-    public static func install(_ set: SignalSet) throws(SystemCallError) -> Int32 {
+    public static func install(_ set: SignalSet) throws(SystemError) -> Int32 {
         let fd = cshim_eventfd()
-        guard fd >= 0 else { throw SystemCallError(call: "eventfd", errno: errno) }
+        guard fd >= 0 else { throw SystemError(operation: "eventfd", errno: errno) }
         descriptor.store(fd, ordering: .sequentiallyConsistent)
         var action = sigaction()
         action.__sigaction_handler.sa_handler = { signal in
@@ -61,7 +61,7 @@ public enum SignalNotifier {
         sigfillset(&action.sa_mask)
         for signal in set.signals {
             guard sigaction(signal, &action, nil) == 0 else {
-                throw SystemCallError(call: "sigaction(\(signal))", errno: errno)
+                throw SystemError(operation: "sigaction(\(signal))", errno: errno)
             }
         }
         return fd

@@ -36,24 +36,25 @@ extension WaitStatus {
     /// Blocks until `pid` (a child of this process) exits and reaps it; `EINTR` is retried.
     ///
     /// Only for processes where nobody else reaps with `waitpid(-1)`: a subreaper (the shim) must use its reaper.
-    public static func wait(for pid: pid_t) throws(SystemCallError) -> WaitStatus {
+    public static func wait(for pid: pid_t) throws(SystemError) -> WaitStatus {
         var status: Int32 = 0
         while true {
             if waitpid(pid, &status, 0) == pid { return WaitStatus(rawValue: status) }
-            guard errno == EINTR else { throw SystemCallError(call: "waitpid(\(pid))", errno: errno) }
+            guard errno == EINTR else { throw SystemError(operation: "waitpid(\(pid))", errno: errno) }
         }
     }
 }
 
-/// A failed system call and its errno.
-public struct SystemCallError: Error, Sendable, Hashable, CustomStringConvertible {
-    public var call: String
-    public var errno: Int32
+/// A failed system call: the call (with what it acted on) and errno's text. The one error of every library's own
+/// system calls that have no richer error of their own (file operations have ``FileSystemError``).
+public struct SystemError: Error, Sendable, Hashable, CustomStringConvertible {
+    public let operation: String
+    public let errno: Int32
 
-    public init(call: String, errno: Int32) {
-        self.call = call
+    public init(operation: String, errno: Int32) {
+        self.operation = operation
         self.errno = errno
     }
 
-    public var description: String { "\(call): \(String(cString: strerror(errno))) (errno \(errno))" }
+    public var description: String { "\(operation): \(String(cString: strerror(errno)))" }
 }

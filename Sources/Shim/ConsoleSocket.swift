@@ -1,5 +1,6 @@
 import CShim
 import Glibc
+import HostOS
 
 /// The `--console-socket` runsc sends a terminal process's pty master to. runsc connects and sends
 /// the descriptor before the command that set up the terminal returns (`create` for a pod sandbox,

@@ -1,5 +1,6 @@
 import CShim
 import Glibc
+import HostOS
 import NIOCore
 import Runsc
 

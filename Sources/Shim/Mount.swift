@@ -1,5 +1,6 @@
 import CShim
 import Glibc
+import HostOS
 
 /// A containerd rootfs mount (`containerd.types.Mount`) applied with mount(2), the way containerd's
 /// `mount.Mount` does: options split into flags, propagation and filesystem data.

@@ -175,16 +175,3 @@ private final class SignalHandler: ChannelInboundHandler {
         reaper.handle(signals: SignalNotifier.takePending())
     }
 }
-
-/// A failed system call, with the call and errno's text.
-public struct SystemError: Error, CustomStringConvertible, Equatable {
-    public let operation: String
-    public let errno: Int32
-
-    public init(operation: String, errno: Int32) {
-        self.operation = operation
-        self.errno = errno
-    }
-
-    public var description: String { "\(operation): \(String(cString: strerror(errno)))" }
-}

@@ -1,5 +1,6 @@
 import GVisorConfig
 import Glibc
+import HostOS
 import ShimAPI
 
 extension ShimService {

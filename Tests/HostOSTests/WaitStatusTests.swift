@@ -34,6 +34,6 @@ struct WaitStatusTests {
     }
 
     @Test func waitingForANonChildFails() {
-        #expect(throws: SystemCallError.self) { try WaitStatus.wait(for: getpid()) }
+        #expect(throws: SystemError.self) { try WaitStatus.wait(for: getpid()) }
     }
 }

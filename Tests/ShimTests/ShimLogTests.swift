@@ -1,4 +1,5 @@
 import Glibc
+import HostOS
 import Testing
 
 @testable import Shim
