@@ -286,16 +286,18 @@ cleanup_task() {
   true
 }
 
-# events_start FILE / events_stop: containerd's event stream (ctr events) into FILE while a test acts.
+# events_start FILE [CTR-FUNCTION] / events_stop: containerd's event stream (`ctr events`, through hctr or the
+# given function for another containerd) into FILE while a test acts.
 events_start() {
-  hctr events >"$1" 2>&1 &
+  "${2:-hctr}" events >"$1" 2>&1 &
   EVENTS_PID=$!
   sleep 0.3
 }
 events_stop() {
+  [ -n "${EVENTS_PID:-}" ] || return 0
   kill "$EVENTS_PID" 2>/dev/null
   wait "$EVENTS_PID" 2>/dev/null
-  true
+  EVENTS_PID=
 }
 
 # An event line's JSON, by topic and container id.

@@ -72,14 +72,7 @@ SH
 chmod +x "$HARNESS_BASE/runsc-as-runc"
 mkdir -p "$HARNESS_BASE/bare-root"
 
-ours() { # ours ID [CTR-OPTIONS...] -- COMMAND...
-  local id=$1 options=()
-  shift
-  while [ $# -gt 0 ] && [ "$1" != -- ]; do options+=("$1"); shift; done
-  shift
-  hctr run --fifo-dir "$HARNESS_BASE/fifo" --runtime io.containerd.runsc.v1 \
-    --runtime-config-path "$HARNESS_BASE/runsc.toml" "${options[@]}" "$HARNESS_IMAGE" "$id" "$@"
-}
+ours() { GV_TOML=$HARNESS_BASE/runsc.toml gvrun "$@"; } # ours ID [CTR-OPTIONS...] -- COMMAND...
 peer() { # peer ID [CTR-OPTIONS...] -- COMMAND...
   local id=$1 options=()
   shift

@@ -85,16 +85,6 @@ rl_sandbox_pid() {
   runsc --root "$RL_BASE/runsc-root/${2:-$RL_NS}" state "$1" 2>/dev/null |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["pid"])'
 }
-rl_events_start() {
-  rl_ctr events >"$1" 2>&1 &
-  RL_EVENTS_PID=$!
-  sleep 0.3
-}
-rl_events_stop() {
-  kill "$RL_EVENTS_PID" 2>/dev/null
-  wait "$RL_EVENTS_PID" 2>/dev/null
-  true
-}
 # Waits up to $2 seconds (default 10) for `rl_status ID` to print $3 (default STOPPED).
 rl_wait_status() {
   local i
@@ -115,7 +105,7 @@ rl_restart_wait_and_delete_report_the_exit() {
   expect_eq "Wait status of rl-rd (ctr tasks attach)" 7 "$?" || return 1
   rl_ctr containers delete rl-rd || return 1
   sleep 1.5 # the shims' next retry (back-off capped at 1 s)
-  rl_events_stop
+  events_stop
   out=$(grep -a '"container_id":"rl-rd"' "$RL_BASE/events-after-restart")
   grep -a " /tasks/exit " <<<"$out" | grep -q '"exit_status":7' ||
     { echo "rl-rd's exit event did not reach the new containerd: $(cat "$RL_BASE/events-after-restart")"; return 1; }
@@ -153,7 +143,7 @@ test_80_containerd_restart_keeps_tasks_and_exits() {
 
   echo "step: start containerd again with the same config"
   rl_containerd_start || return 1
-  rl_events_start "$RL_BASE/events-after-restart"
+  events_start "$RL_BASE/events-after-restart" rl_ctr
   # Written while containerd was down, kept in the shims' log FIFOs, copied by the new containerd.
   for _ in $(seq 1 20); do grep -q "forwarding event failed" "$RL_BASE/containerd.log" && break; sleep 0.1; done
   grep -q "forwarding event failed, retrying until containerd answers" "$RL_BASE/containerd.log" ||
@@ -174,7 +164,7 @@ test_80_containerd_restart_keeps_tasks_and_exits() {
       "" "$(rl_status rl-rd)" || return 1
     [[ $out == "EXITED "* ]] || { echo "CRI container of rl-pod2 (exited during the downtime): $out"; return 1; }
     rl_ctr containers delete rl-rd || return 1
-    rl_events_stop
+    events_stop
   else
     expect_eq "rl-rd (exited during the downtime)" STOPPED "$(rl_status rl-rd)" || return 1
     expect_eq "CRI container of rl-pod2 (exited during the downtime)" "EXITED 3" "$out" || return 1
@@ -235,7 +225,7 @@ test_81_shim_sigkill_cleanup_leaves_nothing() {
   [ -S "$ctr_socket" ] && [ -S "$pod_socket" ] || { echo "shim sockets missing: $ctr_socket $pod_socket"; return 1; }
   [ -n "$(rl_runsc_procs rl-kk)" ] && [ -n "$(rl_runsc_procs "$pod")" ] || { echo "no runsc sandboxes found"; return 1; }
 
-  rl_events_start "$RL_BASE/events-81"
+  events_start "$RL_BASE/events-81" rl_ctr
   kill -9 "$ctr_shim" "$pod_shim"
   # containerd 1.6 sees the connection close, runs our `delete` action per task, publishes TaskExit (137) and
   # TaskDelete, and drops the task from its list (so it is deleted already; ctr tasks ls stops listing it).
@@ -249,17 +239,17 @@ test_81_shim_sigkill_cleanup_leaves_nothing() {
     [ $deleted = 4 ] && break
     sleep 0.1
   done
-  expect_eq "TaskDelete events after containerd's cleanup" 4 "$deleted" || { rl_events_stop; return 1; }
-  out=$(rl_ctr tasks ls -q) || { rl_events_stop; echo "ctr tasks ls failed after the cleanup: $out"; return 1; }
-  ! grep -qx rl-kk <<<"$out" || { rl_events_stop; echo "rl-kk still listed after the cleanup"; return 1; }
+  expect_eq "TaskDelete events after containerd's cleanup" 4 "$deleted" || { events_stop; return 1; }
+  out=$(rl_ctr tasks ls -q) || { events_stop; echo "ctr tasks ls failed after the cleanup: $out"; return 1; }
+  ! grep -qx rl-kk <<<"$out" || { events_stop; echo "rl-kk still listed after the cleanup"; return 1; }
   # CRI (1.6) waits on each task; the closed connection fails that Wait and CRI records its "unknown" exit
   # code 255 before containerd's TaskExit 137 arrives (runc's shim gets the same). 137 is accepted too.
   for c in "$c1" "$c2"; do
-    out=$(rl_cri wait "$c" EXITED 20) || { rl_events_stop; echo "CRI container after the shim's death: $out"; return 1; }
+    out=$(rl_cri wait "$c" EXITED 20) || { events_stop; echo "CRI container after the shim's death: $out"; return 1; }
     [[ $out == "EXITED 255" || $out == "EXITED 137" ]] ||
-      { rl_events_stop; echo "CRI container after the shim's death: $out, expected EXITED 255 or 137"; return 1; }
+      { events_stop; echo "CRI container after the shim's death: $out, expected EXITED 255 or 137"; return 1; }
   done
-  rl_events_stop
+  events_stop
   grep -a " /tasks/exit " "$RL_BASE/events-81" | grep -q '"container_id":"rl-kk".*"exit_status":137' ||
     { echo "no TaskExit 137 for rl-kk: $(cat "$RL_BASE/events-81")"; return 1; }
   grep -q "cleaning up after shim disconnected.*id=rl-kk" "$RL_BASE/containerd.log" ||
@@ -285,11 +275,11 @@ test_82_sandbox_killed_from_outside() {
   sandbox=$(rl_sandbox_pid rl-sa)
   [ -n "$sandbox" ] && grep -q "$RL_BASE/runsc-root" "/proc/$sandbox/cmdline" 2>/dev/null ||
     { echo "no sandbox process for rl-sa ($sandbox)"; return 1; }
-  rl_events_start "$RL_BASE/events-82"
+  events_start "$RL_BASE/events-82" rl_ctr
   kill -9 "$sandbox"
-  rl_wait_status rl-sa 10 || { rl_events_stop; return 1; }
+  rl_wait_status rl-sa 10 || { events_stop; return 1; }
   sleep 0.3
-  rl_events_stop
+  events_stop
   grep -a " /tasks/exit " "$RL_BASE/events-82" | grep -q '"container_id":"rl-sa".*"exit_status":137' ||
     { echo "no TaskExit 137 for rl-sa: $(cat "$RL_BASE/events-82")"; return 1; }
   expect_eq "neighbour rl-sb" RUNNING "$(rl_status rl-sb)" || return 1
