@@ -3,13 +3,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <spawn.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <sys/socket.h>
@@ -102,22 +102,6 @@ int cshim_inotify_modify(const char *path) {
     return fd;
 }
 
-int cshim_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
-
-int cshim_epoll_add(int epoll, int fd) {
-    struct epoll_event event = {.events = EPOLLIN, .data.fd = fd};
-    return epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event);
-}
-
-int cshim_epoll_remove(int epoll, int fd) { return epoll_ctl(epoll, EPOLL_CTL_DEL, fd, NULL); }
-
-int cshim_epoll_wait_one(int epoll, int timeout_ms) {
-    struct epoll_event event;
-    int n = epoll_wait(epoll, &event, 1, timeout_ms);
-    if (n <= 0) return -1;
-    return event.data.fd;
-}
-
 struct cshim_mount_request {
     const char *directory, *source, *target, *type, *data;
     unsigned long flags;
@@ -143,3 +127,5 @@ int cshim_mount_at(const char *directory, const char *source, const char *target
     pthread_join(thread, NULL);
     return request.error;
 }
+
+int cshim_single_malloc_arena(void) { return mallopt(M_ARENA_MAX, 1); }

@@ -1,11 +1,16 @@
+import CShim
 import Glibc
 import HostOS
 
 /// The `containerd-shim-runsc-v1` program: containerd's command line in, the right action out.
 public enum ShimMain {
-    /// Must run before anything else: signals the reaper consumes are blocked before any thread exists.
+    /// Must run before anything else: signals the reaper consumes are blocked before any thread exists, and malloc
+    /// keeps one arena. glibc gives every thread that allocates an arena of its own, kept after the thread ends
+    /// (Swift's task pool threads come and go); one shim per pod gains nothing from that parallelism, and an idle
+    /// shim's private memory drops from 1.24 to 1.09 MB (measured, issue 19).
     public static func prepareProcess() {
         Reaper.blockSignals()
+        _ = cshim_single_malloc_arena()
     }
 
     public static func run(arguments: [String]) async -> Int32 {

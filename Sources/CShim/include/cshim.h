@@ -35,17 +35,14 @@ int cshim_eventfd(void);
 /// A non-blocking inotify descriptor watching `path` for IN_MODIFY (cgroup v2 `memory.events`).
 int cshim_inotify_modify(const char *path);
 
-/// epoll helpers: create, add `fd` for EPOLLIN, remove, and wait for one ready descriptor (-1 on
-/// timeout or error).
-int cshim_epoll_create(void);
-int cshim_epoll_add(int epoll, int fd);
-int cshim_epoll_remove(int epoll, int fd);
-int cshim_epoll_wait_one(int epoll, int timeout_ms);
-
 /// mount(2) with relative paths in `data` resolved against `directory`: on a new thread that unshares its
 /// filesystem context (CLONE_FS) and changes directory there, so the process's working directory never
 /// moves (containerd's mountAt). Returns 0, or the errno of unshare, chdir or mount.
 int cshim_mount_at(const char *directory, const char *source, const char *target, const char *type,
                    unsigned long flags, const char *data);
+
+/// mallopt(M_ARENA_MAX, 1): one malloc arena for the whole process (Swift's Glibc module has no <malloc.h>).
+/// Returns mallopt's result (1 on success).
+int cshim_single_malloc_arena(void);
 
 #endif
