@@ -26,16 +26,6 @@ struct BundleSpecTests {
         return stat(path, &info) == 0 ? info.st_ino : 0
     }
 
-    private func withService(_ body: (ShimService) async throws -> Void) async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let log = ShimLog(minimumLevel: .error, fd: -1)
-        let service = ShimService(
-            settings: .init(namespace: "test"), eventLoop: group.next(), reaper: Reaper(),
-            publisher: EventPublisher(namespace: "test", log: log) { _ in }, log: log, onIdleShutdown: {})
-        try await body(service)
-        try await group.shutdownGracefully()
-    }
-
     @Test func missingAndMalformedSpecsAreInvalidArguments() async throws {
         #expect(throws: ShimError.invalidArgument("/nonexistent/config.json: cannot read the OCI runtime spec")) {
             try BundleSpec(bundle: "/nonexistent")

@@ -12,16 +12,6 @@ import Testing
 struct LogDirectoryTests {
     static let id = try! ContainerID("logdir-1")
 
-    private func withService(_ body: (ShimService) async throws -> Void) async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let log = ShimLog(minimumLevel: .error, fd: -1)
-        let service = ShimService(
-            settings: .init(namespace: "test"), eventLoop: group.next(), reaper: Reaper(),
-            publisher: EventPublisher(namespace: "test", log: log) { _ in }, log: log, onIdleShutdown: {})
-        try await body(service)
-        try await group.shutdownGracefully()
-    }
-
     private func temporaryDirectory() throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("logdir-\(UUID())").path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
