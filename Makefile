@@ -158,8 +158,8 @@ bench-cri: release cri-venv ## CRI pods: handler runsc vs runc, start time and s
 
 # In the release scratch path too, so it reuses what `make release-controller` compiled.
 bench-controller: ## 500 ContainerRuntimes in 100 namespaces reconciled over the in-memory API (its share measured apart).
-	$(SWIFT) build -c release --static-swift-stdlib --scratch-path $(RELEASE_BIN) --product controller-bench
-	$$($(SWIFT) build -c release --static-swift-stdlib --scratch-path $(RELEASE_BIN) --show-bin-path)/controller-bench
+	$(SWIFT) build -c release --static-swift-stdlib --scratch-path $(RELEASE_BIN) $(RELEASE_SWIFT_FLAGS) --product controller-bench
+	$$($(SWIFT) build -c release --static-swift-stdlib --scratch-path $(RELEASE_BIN) $(RELEASE_SWIFT_FLAGS) --show-bin-path)/controller-bench
 
 # Built in the release scratch path, so it reuses what `make release` compiled.
 bench-shim: release ## The release shim vs bare runsc and the runc-v2 shim: run time, memory, State latency (per pair in BENCH_PAIRS).
