@@ -1,5 +1,6 @@
 import GVisorConfig
 import Glibc
+import HostOS
 import Runsc
 import ShimAPI
 import SwiftProtobuf
@@ -68,7 +69,7 @@ extension Container {
             let status: Int32
             switch watch {
             case .reaped(let pid):
-                status = Reaper.exitStatus(fromWaitStatus: await services.reaper.wait(for: pid))
+                status = WaitStatus(rawValue: await services.reaper.wait(for: pid)).code
             case .runscWait(let pending):
                 do { status = try await pending.value().exitStatus } catch { status = await statusAfterFailedWait() }
             }

@@ -15,11 +15,6 @@ import Synchronization
 public final class Reaper: Sendable {
     public static let shared = Reaper()
 
-    /// containerd's convention: a normal exit's code, or 128 + the signal number.
-    public static func exitStatus(fromWaitStatus status: Int32) -> Int32 {
-        WaitStatus(rawValue: status).code
-    }
-
     private struct State: ~Copyable {
         var waiters: [pid_t: [CheckedContinuation<Int32, Never>]] = [:]
         var unclaimed: [pid_t: Int32] = [:]

@@ -1,3 +1,4 @@
+import HostOS
 import NIOCore
 import Runsc
 
@@ -11,7 +12,7 @@ struct ReaperWaiter: ChildWaiter {
         // fork is not lost between spawn and wait.
         let pid = try spawn()
         let reaper = self.reaper
-        return WatchedChild(pid: pid) { ProcessExitStatus(waitStatus: await reaper.wait(for: pid)) }
+        return WatchedChild(pid: pid) { WaitStatus(rawValue: await reaper.wait(for: pid)) }
     }
 
     /// On the reaper's loop once it runs; before that (unit tests of the service) the driver's blocking path.

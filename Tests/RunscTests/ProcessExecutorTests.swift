@@ -168,7 +168,7 @@ struct ProcessExecutorTests {
         (0x80 | 11, .signaled(11)),
     ])
     func exitStatusFromWaitStatus(_ raw: Int32, _ expected: ProcessExitStatus) {
-        #expect(ProcessExitStatus(waitStatus: raw) == expected)
+        #expect(ProcessExitStatus(rawValue: raw) == expected)
     }
 }
 

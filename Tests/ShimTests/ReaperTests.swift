@@ -35,7 +35,7 @@ struct ReaperTests {
         let pid = try Spawn(executable: "/bin/sh", arguments: ["sh", "-c", script]).start()
         var status: Int32 = 0
         #expect(waitpid(pid, &status, 0) == pid)
-        #expect(Reaper.exitStatus(fromWaitStatus: status) == expected)
+        #expect(WaitStatus(rawValue: status).code == expected)
     }
 }
 
@@ -75,13 +75,13 @@ struct ReaperSignalTests {
         }
         for pid in codes.keys { #expect(try await reaped(pid), "pid \(pid) not reaped without a waiter") }
         for (pid, code) in codes {
-            #expect(Reaper.exitStatus(fromWaitStatus: await reaper.wait(for: pid)) == code)
+            #expect(WaitStatus(rawValue: await reaper.wait(for: pid)).code == code)
         }
 
         // Waiting first works too: the waiter is resumed by the SIGCHLD.
         async let leaderStatus = reaper.wait(for: group)
         kill(group, SIGKILL)
-        #expect(Reaper.exitStatus(fromWaitStatus: await leaderStatus) == 128 + SIGKILL)
+        #expect(WaitStatus(rawValue: await leaderStatus).code == 128 + SIGKILL)
         await reaper.stop()
         try await loops.shutdownGracefully()
     }
