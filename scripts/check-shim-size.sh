@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fails unless the shipped shim is small and free of Foundation's ICU layer (issue 19): at most SHIM_MAX_BYTES
-# (default 20 MB) as shipped, and no symbol of ICU, FoundationInternationalization or full Foundation in its
-# symbol file. One stray Foundation API in a module the shim links (Yams once, `String.contains` bound through
+# (default 20 MB) as shipped, no symbol of ICU, FoundationInternationalization or full Foundation in its
+# symbol file, and libstdc++ linked in (the Makefile's `release`; as a shared library it costs every shim ~70 KB). One stray Foundation API in a module the shim links (Yams once, `String.contains` bound through
 # TOMLKit's import) links ~90 MB of ICU data and Foundation; this names the cause instead of shipping it.
 #
 #   scripts/check-shim-size.sh SHIPPED_SHIM SYMBOL_FILE
@@ -24,6 +24,10 @@ found=$(nm --defined-only "$symbols" | awk '{print $NF}' | grep -E "$pattern" ||
 if [ -n "$found" ]; then
   echo "check-shim-size: $shim links ICU or full Foundation ($(wc -l <<<"$found") symbols), e.g.:" >&2
   head -5 <<<"$found" | sed 's/^/  /' >&2
+  status=1
+fi
+if readelf -d "$shim" | grep -q 'NEEDED.*libstdc++'; then
+  echo "check-shim-size: $shim needs libstdc++.so; the release link should take libstdc++.a (Makefile, release)" >&2
   status=1
 fi
 [ "$status" -ne 0 ] || echo "check-shim-size: $shim: $bytes bytes (limit $max), no ICU or full Foundation"

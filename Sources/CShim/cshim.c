@@ -128,4 +128,55 @@ int cshim_mount_at(const char *directory, const char *source, const char *target
     return request.error;
 }
 
-int cshim_single_malloc_arena(void) { return mallopt(M_ARENA_MAX, 1); }
+int cshim_tune_malloc(void) {
+    return mallopt(M_ARENA_MAX, 1) && mallopt(M_TRIM_THRESHOLD, 64 * 1024) && mallopt(M_TOP_PAD, 16 * 1024);
+}
+
+int cshim_trim_malloc(void) { return malloc_trim(0); }
+
+// Swift concurrency's executor hooks (the runtime's ConcurrencyHooks.def): variables the runtime consults before
+// its default executor. They use Swift's calling convention; the original implementation is passed last.
+#define CSHIM_SWIFTCC __attribute__((swiftcall))
+typedef CSHIM_SWIFTCC void (*cshim_enqueue_original)(void *job);
+typedef CSHIM_SWIFTCC void (*cshim_delay_original)(unsigned long long delay, void *job);
+typedef CSHIM_SWIFTCC void (*cshim_deadline_original)(long long sec, long long nsec, long long tsec,
+                                                      long long tnsec, int clock, void *job);
+extern CSHIM_SWIFTCC void (*swift_task_enqueueGlobal_hook)(void *job, cshim_enqueue_original original);
+extern CSHIM_SWIFTCC void (*swift_task_enqueueMainExecutor_hook)(void *job, cshim_enqueue_original original);
+extern CSHIM_SWIFTCC void (*swift_task_enqueueGlobalWithDelay_hook)(unsigned long long delay, void *job,
+                                                                     cshim_delay_original original);
+extern CSHIM_SWIFTCC void (*swift_task_enqueueGlobalWithDeadline_hook)(long long sec, long long nsec,
+                                                                        long long tsec, long long tnsec,
+                                                                        int clock, void *job,
+                                                                        cshim_deadline_original original);
+// The clock the deadline is on (Swift's _ClockID: continuous or suspending), read as the runtime reads it.
+extern CSHIM_SWIFTCC void swift_get_time(long long *seconds, long long *nanoseconds, int clock);
+
+static cshim_job_sink cshim_sink;
+
+static CSHIM_SWIFTCC void cshim_enqueue_now(void *job, cshim_enqueue_original original) {
+    (void)original;
+    cshim_sink(job, 0);
+}
+
+static CSHIM_SWIFTCC void cshim_enqueue_after(unsigned long long delay, void *job, cshim_delay_original original) {
+    (void)original;
+    cshim_sink(job, delay);
+}
+
+static CSHIM_SWIFTCC void cshim_enqueue_at(long long sec, long long nsec, long long tsec, long long tnsec, int clock,
+                                           void *job, cshim_deadline_original original) {
+    (void)tsec, (void)tnsec, (void)original;
+    long long now_sec = 0, now_nsec = 0;
+    swift_get_time(&now_sec, &now_nsec, clock);
+    long long delay = (sec - now_sec) * 1000000000LL + (nsec - now_nsec);
+    cshim_sink(job, delay > 0 ? (unsigned long long)delay : 0);
+}
+
+void cshim_route_concurrency(cshim_job_sink sink) {
+    cshim_sink = sink;
+    swift_task_enqueueGlobal_hook = cshim_enqueue_now;
+    swift_task_enqueueMainExecutor_hook = cshim_enqueue_now;
+    swift_task_enqueueGlobalWithDelay_hook = cshim_enqueue_after;
+    swift_task_enqueueGlobalWithDeadline_hook = cshim_enqueue_at;
+}

@@ -14,7 +14,9 @@ extension SelfConfinement {
         public var reason: String
     }
 
-    public static let allowedSyscalls: [AllowedSyscall] = {
+    /// Built on each access and not kept: the daemon reads it once, to load its filter, and a retained copy of
+    /// ~450 entries would stay in every idle shim's heap (issue 19).
+    public static var allowedSyscalls: [AllowedSyscall] {
         let groups: [([String], String)] = [
             (
                 [
@@ -115,5 +117,5 @@ extension SelfConfinement {
             ),
         ]
         return groups.flatMap { names, reason in names.map { AllowedSyscall(name: $0, reason: reason) } }
-    }()
+    }
 }

@@ -98,7 +98,8 @@ public enum SelfConfinement {
         let privileged = (try? ProcessCapabilities.current().effective.contains(.sysAdmin)) ?? false
         try filter.setAttribute(SCMP_FLTATR_CTL_NNP, privileged ? 0 : 1, "SCMP_FLTATR_CTL_NNP")
         let denied = Set(deniedSyscalls.map(\.name))
-        for entry in allowedSyscalls where !denied.contains(entry.name) {
+        let allowed = allowedSyscalls.filter { !denied.contains($0.name) }
+        for entry in allowed {
             let number = seccomp_syscall_resolve_name(entry.name)
             guard number != __NR_SCMP_ERROR else { throw SeccompError.unknownSyscall(entry.name) }
             try filter.addRule(action: SCMP_ACT_ALLOW, syscall: number, name: entry.name)
@@ -113,7 +114,7 @@ public enum SelfConfinement {
         }
         try filter.load()
         return Report(
-            mode: mode, allowedCount: allowedSyscalls.count(where: { !denied.contains($0.name) }),
+            mode: mode, allowedCount: allowed.count,
             deniedCount: deniedSyscalls.count,
             architectures: [SeccompFilter.architectureName(cseccomp_arch_native())], noNewPrivileges: !privileged)
     }

@@ -20,15 +20,15 @@ public struct ShimDaemon {
     /// The descriptor `start` passes the listening socket on.
     static let listenerFD: CInt = 3
 
-    public func run() async throws {
+    /// Serves until shutdown on `eventLoop`, the process's one thread (ShimRunLoop.swift).
+    public func run(on eventLoop: any EventLoop) async throws {
         guard !flags.namespace.isEmpty else { throw ShimStart.Failure(description: "shim namespace cannot be empty") }
         let log = makeLog()
         ShimHardening.confineDaemon(environment: environment, log: log)  // Hardening: ShimHardening.swift
         try Reaper.becomeSubreaper()
-        // One event loop thread serves ttrpc and carries every other event: SIGCHLD and the shutdown signals
+        // The one event loop serves ttrpc and carries every other event: SIGCHLD and the shutdown signals
         // (a signal handler waking the loop through an eventfd), runsc's output pipes and the OOM descriptors.
-        let group = TTRPCEventLoopGroup.make(numberOfThreads: 1)
-        let eventLoop = group.next()
+        let group: any EventLoopGroup = eventLoop
         let publisher = makePublisher(group: group, log: log)
 
         let (shutdownRequests, shutdown) = AsyncStream.makeStream(of: String.self)
@@ -59,7 +59,6 @@ public struct ShimDaemon {
         await server.close(gracePeriod: .seconds(1))
         if let socketPath { unlink(socketPath) }
         await reaper.stop()
-        try? await group.shutdownGracefully()
     }
 
     /// The daemon's log: containerd's `-debug`, else runsc.toml's `log_level` as gVisor's Go shim applies it.
@@ -98,6 +97,8 @@ public struct ShimDaemon {
         -> TTRPCServer
     {
         var configuration = TTRPCServer.Configuration()
+        configuration.callObserver = HeapTrimmer(eventLoop: group.next()).observer(
+            chainedTo: configuration.callObserver)
         // A crossed bound means a peer misbehaves on purpose or by bug; malformed input is already answered.
         configuration.connectionErrorHandler = { error in
             if error is TTRPCLimitError {

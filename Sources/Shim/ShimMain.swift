@@ -1,19 +1,26 @@
 import CShim
 import Glibc
 import HostOS
+import NIOCore
 
 /// The `containerd-shim-runsc-v1` program: containerd's command line in, the right action out.
 public enum ShimMain {
     /// Must run before anything else: signals the reaper consumes are blocked before any thread exists, and malloc
-    /// keeps one arena. glibc gives every thread that allocates an arena of its own, kept after the thread ends
-    /// (Swift's task pool threads come and go); one shim per pod gains nothing from that parallelism, and an idle
-    /// shim's private memory drops from 1.24 to 1.09 MB (measured, issue 19).
+    /// is tuned for a small daemon (cshim.h): one arena, and freed pages handed back instead of kept in reserve.
+    /// glibc would give every thread that allocates an arena of its own and keeps 128 KiB at the heap's top; an
+    /// idle shim's private memory dropped from 1.24 to 1.09 MB with the one arena alone (measured, issue 19).
     public static func prepareProcess() {
         Reaper.blockSignals()
-        _ = cshim_single_malloc_arena()
+        _ = cshim_tune_malloc()
     }
 
-    public static func run(arguments: [String]) async -> Int32 {
+    /// The whole program on one thread (ShimRunLoop.swift); exits with the action's status.
+    public static func main(arguments: [String]) -> Never {
+        ShimRunLoop.run { eventLoop in await run(arguments: arguments, eventLoop: eventLoop) }
+    }
+
+    /// One action of containerd's command line; `eventLoop` is the thread's loop the daemon serves on.
+    public static func run(arguments: [String], eventLoop: any EventLoop) async -> Int32 {
         let flags: ShimFlags
         do { flags = try ShimFlags.parse(Array(arguments.dropFirst())) } catch {
             writeStderr("containerd-shim-runsc-v1: \(error)\n")
@@ -39,7 +46,7 @@ public enum ShimMain {
             let trace = ShimTrace.daemonLog(flags: flags)
             trace?.debug("daemon main")
             do {
-                try await ShimDaemon(flags: flags, environment: environment).run()
+                try await ShimDaemon(flags: flags, environment: environment).run(on: eventLoop)
                 trace?.debug("daemon exit")
                 return 0
             } catch {

@@ -1,6 +1,5 @@
-import Glibc
 import Shim
 
 // containerd's runtime v2 shim for gVisor (`io.containerd.runsc.v1`). All logic lives in the Shim library.
 ShimMain.prepareProcess()
-exit(await ShimMain.run(arguments: CommandLine.arguments))
+ShimMain.main(arguments: CommandLine.arguments)

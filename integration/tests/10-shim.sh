@@ -141,6 +141,21 @@ test_21_image_of_100_layers_runs() {
   expect_eq "files of layers 1 and 99 of a 100-layer image" "$(printf '1\n99')" "$out"
 }
 
+# Issue 19: the daemon runs on one thread. Tasks, actors, delayed jobs (Task.sleep) and the event loop share the
+# main thread (ShimRunLoop.swift); libdispatch's worker and timer threads never start, and an exec and State
+# calls do not start them either.
+test_22_daemon_is_one_thread() {
+  local id=sh-onethread pid threads out
+  gvrun $id -d -- sleep 300 || return 1
+  pid=$(cat "$(bundle_of $id)/shim.pid")
+  out=$(hctr tasks exec --exec-id one-thread $id echo exec-on-one-thread) || { cleanup_task $id; return 1; }
+  expect_eq "exec output" exec-on-one-thread "$out" || { cleanup_task $id; return 1; }
+  expect_eq "state" RUNNING "$(task_status $id)" || { cleanup_task $id; return 1; }
+  threads=$(awk '/^Threads:/ {print $2}' "/proc/$pid/status")
+  cleanup_task $id
+  expect_eq "threads of the idle daemon" 1 "$threads"
+}
+
 test_20_runsc_failure_carries_runscs_message() {
   local toml=$HARNESS_BASE/badflag.toml out
   printf 'root = "%s"\n[runsc_config]\nplatform = "'"${RUNSC_PLATFORM:-ptrace}"'"\nnetwork = "none"\nno-such-flag = "1"\n' \

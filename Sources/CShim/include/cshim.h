@@ -41,8 +41,23 @@ int cshim_inotify_modify(const char *path);
 int cshim_mount_at(const char *directory, const char *source, const char *target, const char *type,
                    unsigned long flags, const char *data);
 
-/// mallopt(M_ARENA_MAX, 1): one malloc arena for the whole process (Swift's Glibc module has no <malloc.h>).
-/// Returns mallopt's result (1 on success).
-int cshim_single_malloc_arena(void);
+/// malloc for a small, long-lived, single-threaded daemon (Swift's Glibc module has no <malloc.h>): one arena
+/// (M_ARENA_MAX 1), and freed memory at the top of the heap handed back to the kernel above 64 KiB
+/// (M_TRIM_THRESHOLD) keeping no padding beyond 16 KiB (M_TOP_PAD), instead of glibc's 128 KiB of each.
+/// Returns 1 when every setting took.
+int cshim_tune_malloc(void);
+
+/// malloc_trim(0): returns the free pages anywhere in the heap to the kernel. Returns 1 if any were.
+int cshim_trim_malloc(void);
+
+/// Where Swift concurrency's jobs go once ``cshim_route_concurrency`` ran: `job` is the runtime's `Job *`
+/// (Swift's `UnownedJob`), to run after `delay_ns` nanoseconds (0: at once).
+typedef void (*cshim_job_sink)(void *job, unsigned long long delay_ns);
+
+/// Routes every job of Swift concurrency's global executor and main executor, delayed ones included, to
+/// `sink`, through the runtime's enqueue hooks (swift_task_enqueueGlobal_hook and its siblings). The default
+/// executor's threads (libdispatch's worker pool and its timer thread) then never start. Call once, before
+/// any task exists.
+void cshim_route_concurrency(cshim_job_sink sink);
 
 #endif
