@@ -14,15 +14,23 @@ final class HeapTrimmer: Sendable {
     static let quietPeriod: TimeAmount = .milliseconds(100)
 
     private let eventLoop: any EventLoop
+    private let quietPeriod: TimeAmount
+    private let trim: @Sendable () -> Void
     private let pending = Mutex<Scheduled<Void>?>(nil)
 
-    init(eventLoop: any EventLoop) {
+    /// `trim` is glibc's `malloc_trim(0)` unless a test counts the calls.
+    init(
+        eventLoop: any EventLoop, quietPeriod: TimeAmount = HeapTrimmer.quietPeriod,
+        trim: @escaping @Sendable () -> Void = { _ = cshim_trim_malloc() }
+    ) {
         self.eventLoop = eventLoop
+        self.quietPeriod = quietPeriod
+        self.trim = trim
     }
 
     /// Schedules the trim `quietPeriod` from now, replacing one already scheduled.
     func callFinished() {
-        let next = eventLoop.scheduleTask(in: Self.quietPeriod) { _ = cshim_trim_malloc() }
+        let next = eventLoop.scheduleTask(in: quietPeriod, trim)
         pending.withLock { scheduled in
             scheduled?.cancel()
             scheduled = next
