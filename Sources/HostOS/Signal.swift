@@ -35,9 +35,10 @@ public struct SignalSet: Sendable, Hashable {
 /// coalesce, so a delivery means "at least one".
 ///
 /// Why not a signalfd: it sees a signal only while every thread blocks it, and a Swift program with an async
-/// `main` cannot promise that. Its main thread ends in libdispatch's `dispatch_main`, which parks it in
-/// `sigsuspend` with an empty mask, so a process-directed SIGCHLD goes to that thread and, ignored by
-/// default, is discarded before a signalfd can read it. A handler runs wherever the kernel delivers.
+/// `main` (the test runners, a daemon without the shim's `ShimRunLoop`) cannot promise that. Its main thread
+/// ends in libdispatch's `dispatch_main`, which parks it in `sigsuspend` with an empty mask, so a
+/// process-directed SIGCHLD goes to that thread and, ignored by default, is discarded before a signalfd can
+/// read it. A handler runs wherever the kernel delivers.
 public enum SignalNotifier {
     private static let descriptor = Atomic<Int32>(-1)
     private static let pending = Atomic<UInt64>(0)

@@ -44,9 +44,9 @@ public final class Reaper: Sendable {
     }
 
     /// Signals the reaper handles. `blockSignals()` blocks them first thing in `main`, before any other thread
-    /// exists, so they never interrupt the worker threads; ``start(on:)`` unblocks them on the event loop's
-    /// thread, which therefore always can take them (libdispatch's parked main thread takes them too). SIGUSR1
-    /// is handled only so that its default action (termination) never applies.
+    /// exists, so they never interrupt other threads; ``start(on:)`` unblocks them on the event loop's thread
+    /// (in the daemon the main thread, its only one: ShimRunLoop.swift), which therefore always can take them.
+    /// SIGUSR1 is handled only so that its default action (termination) never applies.
     static let handledSignals = SignalSet([SIGCHLD, SIGTERM, SIGINT, SIGUSR1])
 
     /// Blocks the handled signals in the calling thread (inherited by threads created later) and
