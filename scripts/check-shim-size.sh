@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fails unless the shipped shim is small and free of Foundation's ICU layer (issue 19): at most SHIM_MAX_BYTES
 # (default 20 MB) as shipped, no symbol of ICU, FoundationInternationalization or full Foundation in its
-# symbol file, and libstdc++ linked in (the Makefile's `release`; as a shared library it costs every shim ~70 KB). One stray Foundation API in a module the shim links (Yams once, `String.contains` bound through
+# symbol file, and libstdc++ linked in (the Makefile's `release`; as a shared library it costs every shim
+# ~70 KB). One stray Foundation API in a module the shim links (Yams once, `String.contains` bound through
 # TOMLKit's import) links ~90 MB of ICU data and Foundation; this names the cause instead of shipping it.
 #
 #   scripts/check-shim-size.sh SHIPPED_SHIM SYMBOL_FILE

@@ -28,8 +28,7 @@ public struct ShimDaemon {
         try Reaper.becomeSubreaper()
         // The one event loop serves ttrpc and carries every other event: SIGCHLD and the shutdown signals
         // (a signal handler waking the loop through an eventfd), runsc's output pipes and the OOM descriptors.
-        let group: any EventLoopGroup = eventLoop
-        let publisher = makePublisher(group: group, log: log)
+        let publisher = makePublisher(group: eventLoop, log: log)
 
         let (shutdownRequests, shutdown) = AsyncStream.makeStream(of: String.self)
         let reaper = Reaper.shared
@@ -42,7 +41,7 @@ public struct ShimDaemon {
             onIdleShutdown: { shutdown.yield("shutdown with no containers left") })
         var registry = TTRPCServiceRegistry()
         registry.register(taskService: service)
-        let server = try await serve(registry, group: group, log: log)
+        let server = try await serve(registry, group: eventLoop, log: log)
         // Known now, while the bundle exists: containerd removes the bundle right after Shutdown.
         let socketPath = await server.localAddress?.pathname
         log.info("serving", [("pid", "\(getpid())"), ("socket", socketPath ?? "?")])
