@@ -6,7 +6,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 RELEASE_BIN := .build/release-static
 # Debian packages the project needs on a fresh Debian 12 machine.
-DEB_PACKAGES := containerd runc runsc busybox-static libseccomp-dev libcap-dev python3-venv
+DEB_PACKAGES := containerd runc runsc busybox-static libseccomp-dev libcap-dev libstdc++-12-dev python3-venv
 # Extra packages only `make protos` needs (CI never regenerates).
 PROTO_PACKAGES := protobuf-compiler golang-github-containerd-containerd-dev golang-github-containerd-cgroups-dev \
 	golang-github-containerd-ttrpc-dev golang-github-gogo-protobuf-dev golang-github-gogo-googleapis-dev
